@@ -1,0 +1,41 @@
+# ases — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+TORCH_VERSION ?= 2.13.0
+ARGS ?=
+
+.DEFAULT_GOAL := help
+
+.PHONY: help venv run test test-fast lint format clean
+
+help:  ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==$(TORCH_VERSION)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(VENV)/.installed  ## create .venv (torch first, then ases with its dev extras)
+
+run: venv  ## run the default job offline (ARGS="path=seq2seq" etc. to override)
+	HF_HUB_OFFLINE=1 $(PY) -m ases.run $(ARGS)
+
+test: venv  ## run the whole test suite
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -q $(ARGS)
+
+test-fast: venv  ## the tests without the slow end-to-end runs
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -q -m "not slow" $(ARGS)
+
+lint: venv  ## ruff check
+	$(PY) -m ruff check ases tests
+
+format: venv  ## ruff format and fix
+	$(PY) -m ruff format ases tests && $(PY) -m ruff check --fix ases tests
+
+clean:  ## remove outputs and caches (keeps .venv)
+	rm -rf outputs .cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Chains of thought: pieces, context, AS-ES rows."""

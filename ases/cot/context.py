@@ -1,0 +1,34 @@
+"""The one function that builds a model input from a question and earlier segments.
+
+Training rows and the decoder both call :func:`context`; the authors' code joined with
+``,`` in training and with a space at inference, and that drift is exactly what a single
+function prevents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+COT_MARKER = "=>"
+"""Separates the question from the chain of thought written so far."""
+
+
+def join_segments(segments: Sequence[str]) -> str:
+    """Joins segments (or pieces) into one chain of thought."""
+    return " ".join(s.strip() for s in segments if s.strip())
+
+
+def context(question: str, segments: Sequence[str]) -> str:
+    """The model input for writing the next segment.
+
+    Args:
+        question: the problem (or report findings).
+        segments: the segments written so far, oldest first; empty for the first one.
+
+    Returns:
+        ``"<question> => <segment 1> <segment 2> ..."``; with no segments the marker
+        ends the text, so the first step and later steps share one shape.
+    """
+    cot = join_segments(segments)
+    head = f"{question.strip()} {COT_MARKER}"
+    return f"{head} {cot}" if cot else head

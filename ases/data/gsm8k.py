@@ -1,0 +1,109 @@
+"""GSM8K: local JSONL files, or ``openai/gsm8k`` from the Hugging Face hub."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+from pathlib import Path
+
+from ases.data.example import Example, Splits
+
+log = logging.getLogger(__name__)
+
+HUB_ID = "openai/gsm8k"
+_CALC = re.compile(r"<<[^<>]*>>")  # calculator marks: "48/2 = <<48/2=24>>24"
+_FINAL = re.compile(r"^\s*####\s*(.+?)\s*$", re.MULTILINE)
+
+
+class DataNotFoundError(FileNotFoundError):
+    """The data set is neither on disk nor reachable."""
+
+
+def clean_answer(raw: str) -> tuple[str, str]:
+    """GSM8K answer → (CoT, final answer).
+
+    Strips the calculator marks and turns the last line ``#### N`` into the sentence
+    ``The answer is N.``, the form the synthetic data and the stop rule use.
+    """
+    match = _FINAL.search(raw)
+    if match is None:
+        raise ValueError("no '#### <answer>' line")
+    final = match.group(1).strip()
+    body = _CALC.sub("", raw[: match.start()]).strip()
+    return f"{body}\nThe answer is {final}.", final
+
+
+def _read_jsonl(path: Path, prefix: str) -> list[Example]:
+    examples = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                cot, final = clean_answer(row["answer"])
+                question = row["question"].strip()
+            except (json.JSONDecodeError, KeyError, ValueError, AttributeError) as err:
+                raise ValueError(
+                    f"{path}:{lineno}: not a GSM8K row ({err}); each line must be JSON with "
+                    "'question' and an 'answer' ending in '#### <number>'"
+                ) from err
+            examples.append(Example(f"{prefix}-{lineno - 1}", question, cot, final))
+    return examples
+
+
+def _from_hub() -> tuple[list[dict], list[dict]]:
+    try:
+        import datasets
+
+        ds = datasets.load_dataset(HUB_ID, "main")
+    except Exception as err:  # offline, no cache, or hub down: all end the same way
+        raise DataNotFoundError(
+            f"could not load {HUB_ID} from the Hugging Face hub ({type(err).__name__}). "
+            "Offline, point at local files instead: data.path=/path/to/gsm8k "
+            "(a folder with train.jsonl and test.jsonl, e.g. ../shared/data/gsm8k)."
+        ) from err
+    return list(ds["train"]), list(ds["test"])
+
+
+def load_gsm8k(path: str | None = None, val_size: int = 500, seed: int = 1234) -> Splits:
+    """Loads GSM8K and splits it by question id.
+
+    Args:
+        path: a folder with ``train.jsonl`` and ``test.jsonl``; None loads the hub copy.
+        val_size: problems moved from train to validation.
+        seed: fixes which train problems become validation (the same in every run).
+
+    Returns:
+        Train, val and test splits; test is the official test set.
+    """
+    if path is None:
+        train_rows, test_rows = _from_hub()
+        train = [Example(f"train-{i}", r["question"].strip(), *clean_answer(r["answer"]))
+                 for i, r in enumerate(train_rows)]
+        test = [Example(f"test-{i}", r["question"].strip(), *clean_answer(r["answer"]))
+                for i, r in enumerate(test_rows)]
+    else:
+        folder = Path(path).expanduser()
+        missing = [n for n in ("train.jsonl", "test.jsonl") if not (folder / n).is_file()]
+        if missing:
+            raise DataNotFoundError(
+                f"data.path={path!r} has no {' or '.join(missing)}; give a folder holding "
+                "GSM8K's train.jsonl and test.jsonl (e.g. ../shared/data/gsm8k)."
+            )
+        train = _read_jsonl(folder / "train.jsonl", "train")
+        test = _read_jsonl(folder / "test.jsonl", "test")
+    if not 0 <= val_size < len(train):
+        raise ValueError(f"data.val_size={val_size} must be in [0, {len(train)})")
+    order = list(range(len(train)))
+    random.Random(seed).shuffle(order)
+    val_ids = set(order[:val_size])
+    splits = Splits(
+        train=[ex for i, ex in enumerate(train) if i not in val_ids],
+        val=[ex for i, ex in enumerate(train) if i in val_ids],
+        test=test,
+    )
+    log.info("gsm8k: %d train, %d val, %d test", len(splits.train), len(splits.val), len(splits.test))
+    return splits

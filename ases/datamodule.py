@@ -1,0 +1,125 @@
+"""The LightningDataModule: rows → token ids → dynamically padded, length-grouped batches."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader, Dataset
+from transformers import PreTrainedTokenizerBase
+from transformers.trainer_pt_utils import LengthGroupedSampler
+
+from ases.cot.rows import Row
+from ases.data.example import Example
+
+log = logging.getLogger(__name__)
+
+
+class _Encoded(Dataset):
+    """Token ids of rows, tokenized once."""
+
+    def __init__(self, sources: list[list[int]], targets: list[list[int]]):
+        self.sources, self.targets = sources, targets
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __getitem__(self, i: int) -> tuple[list[int], list[int]]:
+        return self.sources[i], self.targets[i]
+
+
+class _PadCollate:
+    """Pads a batch to its own longest row (not to a fixed length)."""
+
+    def __init__(self, pad_id: int):
+        self.pad_id = pad_id
+
+    def __call__(self, batch: list[tuple[list[int], list[int]]]) -> dict[str, torch.Tensor]:
+        src_len = max(len(s) for s, _ in batch)
+        tgt_len = max(len(t) for _, t in batch)
+        input_ids = torch.full((len(batch), src_len), self.pad_id, dtype=torch.long)  # (B, S)
+        attention = torch.zeros((len(batch), src_len), dtype=torch.long)  # (B, S)
+        labels = torch.full((len(batch), tgt_len), -100, dtype=torch.long)  # (B, T)
+        for b, (s, t) in enumerate(batch):
+            input_ids[b, : len(s)] = torch.tensor(s)
+            attention[b, : len(s)] = 1
+            labels[b, : len(t)] = torch.tensor(t)
+        return {"input_ids": input_ids, "attention_mask": attention, "labels": labels}
+
+
+def _as_list(batch: list[Example]) -> list[Example]:
+    return batch
+
+
+class RowsDataModule(L.LightningDataModule):
+    """Training and validation rows, and the test examples for decoding.
+
+    Args:
+        train_rows: rows to learn from.
+        val_rows: rows for the validation loss (picks the best checkpoint).
+        test_examples: problems to decode at test time.
+        tokenizer: shared by every model of the run.
+        max_source_len: input tokens kept.
+        max_target_len: target tokens kept.
+        batch_size: training rows per batch.
+        eval_batch_size: rows (validation) or examples (test decoding) per batch.
+        num_workers: DataLoader workers; 0 is fastest for pre-tokenized rows.
+        seed: the order of training batches.
+    """
+
+    def __init__(self, train_rows: Sequence[Row], val_rows: Sequence[Row],
+                 test_examples: Sequence[Example], tokenizer: PreTrainedTokenizerBase,
+                 max_source_len: int, max_target_len: int, batch_size: int = 32,
+                 eval_batch_size: int = 64, num_workers: int = 0, seed: int = 0):
+        super().__init__()
+        self.train_rows, self.val_rows = list(train_rows), list(val_rows)
+        self.test_examples = list(test_examples)
+        self.tokenizer = tokenizer
+        self.max_source_len, self.max_target_len = max_source_len, max_target_len
+        self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
+        self.num_workers, self.seed = num_workers, seed
+        self.truncated: dict[str, int] = {}
+        self._train: _Encoded | None = None
+        self._val: _Encoded | None = None
+
+    def _encode(self, rows: list[Row], split: str) -> _Encoded:
+        src = self.tokenizer([r.source for r in rows])["input_ids"]
+        tgt = self.tokenizer(text_target=[r.target for r in rows])["input_ids"]
+        # Count what truncation cuts, so it is reported rather than silent.
+        self.truncated[f"{split}_sources"] = sum(len(s) > self.max_source_len for s in src)
+        self.truncated[f"{split}_targets"] = sum(len(t) > self.max_target_len for t in tgt)
+        eos = self.tokenizer.eos_token_id
+        src = [s if len(s) <= self.max_source_len else s[: self.max_source_len - 1] + [eos] for s in src]
+        tgt = [t if len(t) <= self.max_target_len else t[: self.max_target_len - 1] + [eos] for t in tgt]
+        return _Encoded(src, tgt)
+
+    def setup(self, stage: str | None = None) -> None:
+        if self._train is None:
+            self._train = self._encode(self.train_rows, "train")
+            self._val = self._encode(self.val_rows, "val")
+            cut = {k: v for k, v in self.truncated.items() if v}
+            if cut:
+                log.warning("rows truncated at the model's max lengths: %s", cut)
+
+    def train_dataloader(self) -> DataLoader:
+        assert self._train is not None
+        lengths = [len(s) + len(t) for s, t in zip(self._train.sources, self._train.targets, strict=True)]
+        gen = torch.Generator().manual_seed(self.seed)
+        sampler = LengthGroupedSampler(self.batch_size, lengths=lengths, generator=gen)
+        return DataLoader(self._train, batch_size=self.batch_size, sampler=sampler,
+                          collate_fn=_PadCollate(self.tokenizer.pad_token_id),
+                          num_workers=self.num_workers)
+
+    def val_dataloader(self) -> DataLoader:
+        assert self._val is not None
+        return DataLoader(self._val, batch_size=self.eval_batch_size, shuffle=False,
+                          collate_fn=_PadCollate(self.tokenizer.pad_token_id),
+                          num_workers=self.num_workers)
+
+    def test_dataloader(self) -> DataLoader:
+        # Similar lengths decode together, so padding wastes little.
+        ordered = sorted(self.test_examples, key=lambda ex: len(ex.question))
+        return DataLoader(ordered, batch_size=self.eval_batch_size, shuffle=False,
+                          collate_fn=_as_list, num_workers=0)

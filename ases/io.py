@@ -1,0 +1,45 @@
+"""Atomic writes: a file is written under a temporary name and renamed into place, so a
+crash never leaves a half-written result behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Writes ``text`` to ``path`` atomically (temp file in the same folder, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json_atomic(path: str | os.PathLike, obj: object) -> Path:
+    """Writes ``obj`` as indented JSON, atomically."""
+    return write_text_atomic(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_jsonl_atomic(path: str | os.PathLike, rows: Iterable[dict]) -> Path:
+    """Writes one JSON object a line, atomically."""
+    return write_text_atomic(
+        path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    )
+
+
+def read_jsonl(path: str | os.PathLike) -> list[dict]:
+    """Reads a JSONL file written by :func:`write_jsonl_atomic`."""
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]

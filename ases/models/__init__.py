@@ -1,0 +1,1 @@
+"""Tokenizers and seq2seq models: the tiny embedded default and hub checkpoints."""

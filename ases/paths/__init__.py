@@ -1,0 +1,1 @@
+"""LightningModules, one per path (``conf/path/*.yaml`` picks one)."""

@@ -1,0 +1,117 @@
+"""One seq2seq model: the baseline (one pass) and uni-path AS-ES (segment by segment).
+
+Both train the same way on (source, target) rows; they differ in their rows (question →
+whole CoT, or context → next segment) and in how they decode at test time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import lightning as L
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase, get_linear_schedule_with_warmup
+
+from ases.data.example import Example
+from ases.decode import DecodeSettings, Trace, decode_iterative, decode_one_pass
+from ases.tasks.base import Task
+
+
+class SingleModelPath(L.LightningModule):
+    """A single seq2seq model trained on rows and evaluated by decoding the test set.
+
+    Args:
+        model: the seq2seq model (built by the caller; not saved as a hyperparameter).
+        tokenizer: its tokenizer.
+        task: stop rule and judging.
+        decode: generation settings.
+        iterative: False decodes the whole CoT in one pass (seq2seq); True decodes one
+            segment per round (uni-path).
+        max_source_len: input tokens kept at decoding.
+        max_target_len: one-pass output tokens at most.
+        lr: AdamW peak learning rate.
+        weight_decay: AdamW weight decay.
+        warmup_ratio: share of steps spent warming the learning rate up, then linear decay.
+    """
+
+    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, task: Task,
+                 decode: DecodeSettings, iterative: bool, max_source_len: int,
+                 max_target_len: int, lr: float = 1e-3, weight_decay: float = 0.01,
+                 warmup_ratio: float = 0.05):
+        super().__init__()
+        self.save_hyperparameters({
+            "decode": asdict(decode), "iterative": iterative, "max_source_len": max_source_len,
+            "max_target_len": max_target_len, "lr": lr, "weight_decay": weight_decay,
+            "warmup_ratio": warmup_ratio,
+        })
+        self.model, self.tokenizer, self.task, self.decode = model, tokenizer, task, decode
+        self.iterative = iterative
+        self.max_source_len, self.max_target_len = max_source_len, max_target_len
+        self.lr, self.weight_decay, self.warmup_ratio = lr, weight_decay, warmup_ratio
+        self.records: list[dict] = []
+        self.test_metrics: dict[str, float] = {}
+
+    def forward(self, **batch: torch.Tensor) -> torch.Tensor:
+        """The mean token cross-entropy of a padded batch."""
+        return self.model(**batch).loss
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        loss = self(**batch)
+        self.log("train/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0])
+        return loss
+
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        loss = self(**batch)
+        self.log("val/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0])
+
+    def generate_traces(self, questions: list[str]) -> list[Trace]:
+        """Decodes a batch of questions with this path's decoder."""
+        if self.iterative:
+            return decode_iterative(self.model, self.tokenizer, questions, self.task.is_finished,
+                                    self.max_source_len, self.decode)
+        return decode_one_pass(self.model, self.tokenizer, questions, self.max_source_len,
+                               self.max_target_len, self.decode)
+
+    def transfer_batch_to_device(self, batch, device, dataloader_idx):
+        if isinstance(batch, list):  # test batches are Examples; decoding tokenizes on device
+            return batch
+        return super().transfer_batch_to_device(batch, device, dataloader_idx)
+
+    def on_test_epoch_start(self) -> None:
+        self.records = []
+
+    def test_step(self, batch: list[Example], batch_idx: int) -> None:
+        traces = self.generate_traces([ex.question for ex in batch])
+        for ex, trace in zip(batch, traces, strict=True):
+            self.records.append({
+                "qid": ex.qid,
+                "question": ex.question,
+                "gold_cot": ex.cot,
+                "segments": trace.segments,
+                "rounds": trace.rounds,
+                "stop_reason": trace.stop_reason,
+                "generated": trace.text,
+                **self.task.judge(ex, trace.text),
+            })
+
+    def on_test_epoch_end(self) -> None:
+        by_id = {ex.qid: ex for ex in self.trainer.datamodule.test_examples}
+        records = sorted(self.records, key=lambda r: r["qid"])
+        examples = [by_id[r["qid"]] for r in records]
+        n = max(len(records), 1)
+        metrics = self.task.metrics(examples, [r["generated"] for r in records], records)
+        metrics["test/rounds_mean"] = sum(r["rounds"] for r in records) / n
+        metrics["test/stop_max_rounds_rate"] = sum(r["stop_reason"] == "max_rounds" for r in records) / n
+        metrics["test/n"] = float(len(records))
+        self.records, self.test_metrics = records, metrics
+        self.log_dict(metrics)
+
+    def configure_optimizers(self):
+        decay = [p for n, p in self.model.named_parameters() if p.ndim >= 2]
+        no_decay = [p for n, p in self.model.named_parameters() if p.ndim < 2]
+        optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": self.weight_decay},
+             {"params": no_decay, "weight_decay": 0.0}], lr=self.lr)
+        total = max(int(self.trainer.estimated_stepping_batches), 1)
+        scheduler = get_linear_schedule_with_warmup(optimizer, int(self.warmup_ratio * total), total)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

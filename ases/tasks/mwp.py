@@ -1,0 +1,47 @@
+"""Math word problems (GSM8K and the synthetic generator)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sacrebleu
+
+from ases.cot.pieces import split_english
+from ases.data.example import Example
+from ases.tasks.answer import extract_answer, normalize_number, numbers_equal
+
+
+@dataclass
+class MWPTask:
+    """Answer accuracy, format rate and BLEU; decoding stops at a stated answer."""
+
+    min_words: int = 3
+    """Pieces with fewer words are attached to a neighbour (see ``split_english``)."""
+    name: str = "mwp"
+
+    def pieces(self, cot: str) -> list[str]:
+        """English pieces of a CoT."""
+        return split_english(cot, self.min_words)
+
+    def is_finished(self, text: str) -> bool:
+        """Stop once the CoT states a final answer ("The answer is N.")."""
+        return extract_answer(text) is not None
+
+    def judge(self, example: Example, generated: str) -> dict:
+        """The predicted answer and whether it equals the gold one numerically."""
+        pred = extract_answer(generated)
+        gold = normalize_number(example.answer)
+        return {"pred_answer": pred, "gold_answer": gold, "correct": numbers_equal(pred, gold)}
+
+    def metrics(self, examples: Sequence[Example], generated: Sequence[str],
+                judged: Sequence[dict]) -> dict[str, float]:
+        """``test/acc``, ``test/format_rate`` and corpus ``test/bleu`` against the gold CoT."""
+        n = max(len(judged), 1)
+        refs = [" ".join(self.pieces(ex.cot)) for ex in examples]
+        bleu = sacrebleu.corpus_bleu(list(generated), [refs]).score if examples else 0.0
+        return {
+            "test/acc": sum(j["correct"] for j in judged) / n,
+            "test/format_rate": sum(j["pred_answer"] is not None for j in judged) / n,
+            "test/bleu": bleu,
+        }

@@ -1,0 +1,48 @@
+import json
+
+import pytest
+
+from ases.cache import cache_key, cached_dir
+from ases.io import read_jsonl, write_json_atomic, write_jsonl_atomic
+
+
+def test_cached_dir_builds_once(tmp_path):
+    calls = []
+
+    def build(out):
+        calls.append(out)
+        (out / "value.txt").write_text("42")
+
+    a = cached_dir(tmp_path, "thing", {"x": 1}, build)
+    b = cached_dir(tmp_path, "thing", {"x": 1}, build)
+    assert a == b and len(calls) == 1
+    assert (a / "value.txt").read_text() == "42"
+    assert json.loads((a / "key.json").read_text()) == {"x": 1}
+    c = cached_dir(tmp_path, "thing", {"x": 2}, build)
+    assert c != a and len(calls) == 2
+
+
+def test_failed_build_leaves_no_entry(tmp_path):
+    def broken(out):
+        (out / "half.txt").write_text("half")
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        cached_dir(tmp_path, "thing", {"x": 1}, broken)
+    entries = [p for p in (tmp_path / "thing").iterdir() if not p.name.endswith(".lock")]
+    assert entries == []
+    ok = cached_dir(tmp_path, "thing", {"x": 1}, lambda out: (out / "v").write_text("1"))
+    assert (ok / "v").read_text() == "1"
+
+
+def test_cache_key_is_order_independent():
+    assert cache_key({"a": 1, "b": 2}) == cache_key({"b": 2, "a": 1})
+    assert cache_key({"a": 1}) != cache_key({"a": 2})
+
+
+def test_atomic_writes_leave_no_temp_files(tmp_path):
+    write_json_atomic(tmp_path / "m.json", {"test/acc": 0.5})
+    write_jsonl_atomic(tmp_path / "p.jsonl", [{"a": 1}, {"a": "二"}])
+    assert json.loads((tmp_path / "m.json").read_text()) == {"test/acc": 0.5}
+    assert read_jsonl(tmp_path / "p.jsonl") == [{"a": 1}, {"a": "二"}]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "p.jsonl"]

@@ -1,0 +1,73 @@
+import copy
+
+import lightning as L
+import torch
+
+from ases.cot.rows import segment_rows
+from ases.data.example import Example
+from ases.datamodule import RowsDataModule
+from ases.decode import DecodeSettings
+from ases.models.factory import build_model, build_tokenizer
+from ases.models.spec import ModelSpec
+from ases.paths.single import SingleModelPath
+from ases.pipeline import segment
+from ases.segment.location import LocationSegmenter
+from ases.tasks.mwp import MWPTask
+
+SPEC = ModelSpec(vocab_size=200, d_model=32, d_ff=64, d_kv=8, num_heads=2, num_layers=1,
+                 num_decoder_layers=1, max_source_len=64, max_target_len=32)
+
+
+def _examples(n=12):
+    return [Example(f"q{i}", f"Ann has {i} pens and buys {i + 2} more. How many pens?",
+                    f"Ann has {i} pens. She buys {i + 2} more pens. So she has {i} + {i + 2} = "
+                    f"{2 * i + 2} pens. The answer is {2 * i + 2}.", str(2 * i + 2))
+            for i in range(n)]
+
+
+def _setup(tmp_path):
+    L.seed_everything(0)
+    task, exs = MWPTask(), _examples()
+    rows = segment_rows(segment(exs, task, LocationSegmenter(), 1.0, True))
+    tok = build_tokenizer(SPEC, [t for ex in exs for t in (ex.question, ex.cot)], tmp_path)
+    module = SingleModelPath(build_model(SPEC, tok), tok, task, DecodeSettings(max_rounds=3, max_new_tokens=8),
+                             iterative=True, max_source_len=64, max_target_len=32, lr=1e-2)
+    dm = RowsDataModule(rows, rows[:4], exs[:4], tok, 64, 32, batch_size=4, eval_batch_size=4)
+    return module, dm
+
+
+def test_a_training_step_changes_every_trained_parameter(tmp_path):
+    module, dm = _setup(tmp_path)
+    before = copy.deepcopy(module.model.state_dict())
+    trainer = L.Trainer(fast_dev_run=1, accelerator="cpu", logger=False, enable_progress_bar=False)
+    trainer.fit(module, datamodule=dm)
+    changed = [k for k, v in module.model.state_dict().items() if not torch.equal(v, before[k])]
+    assert "shared.weight" in changed
+    assert any(k.startswith("encoder.") for k in changed)
+    assert any(k.startswith("decoder.") for k in changed)
+
+
+def test_batches_are_dynamically_padded(tmp_path):
+    module, dm = _setup(tmp_path)
+    dm.setup("fit")
+    batch = next(iter(dm.train_dataloader()))
+    longest = max(len(s) for s in dm._train.sources)
+    assert batch["input_ids"].shape[1] <= longest  # padded to the batch, not to max_source_len
+    assert batch["input_ids"].shape[1] < SPEC.max_source_len
+    mask = batch["attention_mask"].bool()
+    assert (batch["input_ids"][~mask] == 0).all()
+    assert (batch["labels"] == -100).any() or batch["labels"].shape[1] == max(
+        len(t) for t in dm._train.targets)
+
+
+def test_test_epoch_writes_one_record_per_example(tmp_path):
+    module, dm = _setup(tmp_path)
+    trainer = L.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False,
+                        enable_checkpointing=False)
+    trainer.test(module, datamodule=dm)
+    assert sorted(r["qid"] for r in module.records) == sorted(ex.qid for ex in dm.test_examples)
+    for r in module.records:
+        assert 1 <= r["rounds"] <= 3 + 1
+        assert r["stop_reason"] in {"stop_rule", "empty", "max_rounds"}
+        assert set(r) >= {"question", "segments", "pred_answer", "gold_answer", "correct"}
+    assert {"test/acc", "test/format_rate", "test/bleu", "test/rounds_mean"} <= set(module.test_metrics)
