@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import asdict
 
 import lightning as L
 import torch
@@ -49,8 +50,10 @@ class _PadCollate:
         return {"input_ids": input_ids, "attention_mask": attention, "labels": labels}
 
 
-def _as_list(batch: list[Example]) -> list[Example]:
-    return batch
+def _examples_collate(batch: list[Example]) -> dict[str, list[dict]]:
+    # Plain dicts: Lightning moves batches with apply_to_collection, which refuses frozen
+    # dataclasses; the module rebuilds the Examples and tokenizes on its own device.
+    return {"examples": [asdict(ex) for ex in batch]}
 
 
 class RowsDataModule(L.LightningDataModule):
@@ -122,4 +125,4 @@ class RowsDataModule(L.LightningDataModule):
         # Similar lengths decode together, so padding wastes little.
         ordered = sorted(self.test_examples, key=lambda ex: len(ex.question))
         return DataLoader(ordered, batch_size=self.eval_batch_size, shuffle=False,
-                          collate_fn=_as_list, num_workers=0)
+                          collate_fn=_examples_collate, num_workers=0)

@@ -10,12 +10,12 @@ import itertools
 
 import pytest
 import torch
+from conftest import CONF, SHARED_DATA, compose_cfg
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from ases.models.spec import ModelSpec
 from ases.segment.base import Segmenter
-from conftest import CONF, SHARED_DATA, compose_cfg
 
 GROUPS = ("task", "data", "seg", "path", "model", "trainer", "logger", "debug")
 

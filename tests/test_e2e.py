@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT, compose_cfg
 
 from ases.io import read_jsonl
 from ases.pipeline import train
-from conftest import ROOT, compose_cfg
 
 TEST_KEYS = {"test/acc", "test/format_rate", "test/bleu", "test/rounds_mean",
              "test/stop_max_rounds_rate", "test/n", "data/pieces_mean", "val/loss_best"}
@@ -22,13 +22,13 @@ PRED_KEYS = {"qid", "question", "gold_cot", "gold_answer", "segments", "rounds",
 def _check_run(run_dir, metrics, n_test, path):
     on_disk = json.loads((run_dir / "metrics.json").read_text())
     assert on_disk == pytest.approx(metrics)
-    assert TEST_KEYS <= set(on_disk)
+    assert set(on_disk) >= TEST_KEYS
     assert 0 <= on_disk["test/acc"] <= on_disk["test/format_rate"] <= 1
     preds = read_jsonl(run_dir / "predictions.jsonl")
     assert len(preds) == n_test == on_disk["test/n"]
     assert len({p["qid"] for p in preds}) == n_test
     for p in preds:
-        assert PRED_KEYS <= set(p)
+        assert set(p) >= PRED_KEYS
         assert p["generated"] == " ".join(p["segments"])
         assert p["correct"] == (p["pred_answer"] is not None and abs(p["pred_answer"] - p["gold_answer"]) < 1e-6)
     assert on_disk["test/acc"] == pytest.approx(sum(p["correct"] for p in preds) / n_test)

@@ -53,7 +53,8 @@ def test_short_pieces_attach_instead_of_dropping():
 
 
 def test_real_gsm8k_answers(gsm8k_dir):
-    rows = [json.loads(line) for line in open(gsm8k_dir / "train.jsonl", encoding="utf-8")]
+    with open(gsm8k_dir / "train.jsonl", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
     number = re.compile(r"\$?\d[\d,]*(?:[.:]\d+)+|\$\d[\d,]*")  # decimals, money, times
     checked = {"decimal": 0, "money": 0, "time": 0}
     for row in rows:

@@ -72,15 +72,11 @@ class SingleModelPath(L.LightningModule):
         return decode_one_pass(self.model, self.tokenizer, questions, self.max_source_len,
                                self.max_target_len, self.decode)
 
-    def transfer_batch_to_device(self, batch, device, dataloader_idx):
-        if isinstance(batch, list):  # test batches are Examples; decoding tokenizes on device
-            return batch
-        return super().transfer_batch_to_device(batch, device, dataloader_idx)
-
     def on_test_epoch_start(self) -> None:
         self.records = []
 
-    def test_step(self, batch: list[Example], batch_idx: int) -> None:
+    def test_step(self, batch: dict[str, list[dict]], batch_idx: int) -> None:
+        batch = [Example(**fields) for fields in batch["examples"]]
         traces = self.generate_traces([ex.question for ex in batch])
         for ex, trace in zip(batch, traces, strict=True):
             self.records.append({
