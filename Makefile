@@ -8,7 +8,7 @@ ARGS ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv run test test-fast lint format clean
+.PHONY: help venv run test test-fast bench lint format clean
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,11 +31,14 @@ test: venv  ## run the whole test suite
 test-fast: venv  ## the tests without the slow end-to-end runs
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q -m "not slow" $(ARGS)
 
+bench: venv  ## benchmarks, side by side; writes bench/out/results.json
+	HF_HUB_OFFLINE=1 $(PY) -m bench.run $(ARGS)
+
 lint: venv  ## ruff check
-	$(PY) -m ruff check ases tests
+	$(PY) -m ruff check ases tests bench
 
 format: venv  ## ruff format and fix
-	$(PY) -m ruff format ases tests && $(PY) -m ruff check --fix ases tests
+	$(PY) -m ruff format ases tests bench && $(PY) -m ruff check --fix ases tests bench
 
 clean:  ## remove outputs and caches (keeps .venv)
 	rm -rf outputs .cache .pytest_cache

@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import lightning as L
+import torch
 from hydra.utils import instantiate
 from lightning.pytorch.callbacks import ModelCheckpoint
 from omegaconf import DictConfig, OmegaConf
 
+from ases.cache import cache_key
 from ases.data.example import Example, Splits
 from ases.decode import DecodeSettings
 from ases.io import write_json_atomic, write_jsonl_atomic
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.spec import ModelSpec
-from ases.segment.base import SegmentedCoT, Segmenter, segment_all, summarize
+from ases.segment.base import SegmentedCoT, Segmenter, check_beta, segment_all, summarize
+from ases.segment.scorer import PieceScorer, cached_scorer, load_scorer
+from ases.segment.scorer_fit import fit_scorer
+from ases.tasks.base import Task
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +41,66 @@ def _limit(splits: Splits, limit: DictConfig | None) -> Splits:
                   cut(splits.test, limit.get("test")))
 
 
-def segment(examples: list[Example], task, segmenter: Segmenter, beta: float,
-            merge: bool) -> list[SegmentedCoT]:
-    """Pieces, scores, tags and merged segments for every example."""
-    pieces = [task.pieces(ex.cot) for ex in examples]
-    empty = [ex.qid for ex, ps in zip(examples, pieces, strict=True) if not ps]
+@dataclass(frozen=True)
+class _Pieced:
+    qid: str
+    question: str
+    pieces: list[str]
+
+
+def cut_pieces(examples: list[Example], task: Task) -> list[_Pieced]:
+    """Every example's CoT cut into pieces; an empty CoT is an error naming the example."""
+    out = [_Pieced(ex.qid, ex.question, task.pieces(ex.cot)) for ex in examples]
+    empty = [p.qid for p in out if not p.pieces]
     if empty:
         raise ValueError(f"{len(empty)} examples have an empty CoT (first: {empty[0]})")
-    questions = [ex.question for ex in examples]
-    scores = segmenter.score(questions, pieces)
-    return segment_all([ex.qid for ex in examples], questions, pieces, scores, beta, merge)
+    return out
+
+
+def segment(examples: list[Example], task: Task, segmenter: Segmenter, beta: float,
+            merge: bool) -> list[SegmentedCoT]:
+    """Pieces, scores, tags and merged segments for every example."""
+    return segment_pieced(cut_pieces(examples, task), segmenter, beta, merge)
+
+
+def segment_pieced(pieced: list[_Pieced], segmenter: Segmenter, beta: float,
+                   merge: bool) -> list[SegmentedCoT]:
+    """Scores, tags and merges CoTs that are already cut into pieces."""
+    questions = [p.question for p in pieced]
+    scores = segmenter.score(questions, [p.pieces for p in pieced])
+    return segment_all([p.qid for p in pieced], questions, [p.pieces for p in pieced], scores,
+                       beta, merge)
+
+
+def piece_scorer(cfg: DictConfig, spec: ModelSpec, tokenizer, task: Task,
+                 train: list[_Pieced], val: list[_Pieced]) -> PieceScorer:
+    """The scorer for entropy/loss segmentation: ``seg.scorer.path``, or the seq2seq
+    baseline trained on this train split, cached under a key of everything it depends on."""
+    scfg = cfg.seg.scorer
+    if scfg.get("path"):
+        model = load_scorer(scfg.path, tokenizer)
+        identity: object = {"path": str(Path(scfg.path).expanduser().resolve())}
+    else:
+        trainer_cfg = OmegaConf.merge(cfg.trainer, scfg.get("trainer") or {})
+        identity = {
+            "train": cache_key([(p.qid, p.question, p.pieces) for p in train]),
+            "val": cache_key([(p.qid, p.question, p.pieces) for p in val]),
+            "model": asdict(spec),
+            "optim": OmegaConf.to_container(cfg.optim, resolve=True),
+            "datamodule": OmegaConf.to_container(cfg.datamodule, resolve=True),
+            "trainer": OmegaConf.to_container(trainer_cfg, resolve=True),
+            "seed": int(cfg.seed),
+            "version": 1,
+        }
+        folder = cached_scorer(identity, cfg.cache_dir, tokenizer, lambda: fit_scorer(
+            spec, tokenizer, task, train, val,
+            make_datamodule=instantiate(cfg.datamodule, _partial_=True),
+            make_trainer=instantiate(trainer_cfg, _partial_=True),
+            optim=dict(cfg.optim), seed=int(cfg.seed)))
+        model = load_scorer(folder, tokenizer)
+    device = "cuda" if cfg.trainer.accelerator == "gpu" and torch.cuda.is_available() else "cpu"
+    return PieceScorer(model.to(device), tokenizer, identity, cfg.cache_dir,
+                       spec.max_source_len, int(scfg.get("batch_size", 64)))
 
 
 def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
@@ -62,6 +118,7 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
     run_dir.mkdir(parents=True, exist_ok=True)
     if cfg.seed is None:
         raise ValueError("seed must be set (0 is a valid seed)")
+    check_beta(cfg.seg.beta)  # fail before anything is trained
     L.seed_everything(int(cfg.seed), workers=True)
     started = time.perf_counter()
 
@@ -71,27 +128,31 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
         raise ValueError(f"every split needs examples; got {len(splits.train)} train, "
                          f"{len(splits.val)} val, {len(splits.test)} test")
 
+    spec = ModelSpec(**OmegaConf.to_container(cfg.model, resolve=True))
+    tokenizer = build_tokenizer(
+        spec, [t for ex in splits.train for t in (ex.question, ex.cot)], cfg.cache_dir, int(cfg.seed))
+    pieced_train, pieced_val = cut_pieces(splits.train, task), cut_pieces(splits.val, task)
     segmenter = instantiate(cfg.seg.segmenter)
-    seg_train = segment(splits.train, task, segmenter, cfg.seg.beta, cfg.seg.merge)
-    seg_val = segment(splits.val, task, segmenter, cfg.seg.beta, cfg.seg.merge)
+    if cfg.path.uses_segments and segmenter.needs_scorer:
+        segmenter.connect(piece_scorer(cfg, spec, tokenizer, task, pieced_train, pieced_val))
+    if cfg.path.uses_segments:
+        seg_train = segment_pieced(pieced_train, segmenter, cfg.seg.beta, cfg.seg.merge)
+        seg_val = segment_pieced(pieced_val, segmenter, cfg.seg.beta, cfg.seg.merge)
     metrics: dict[str, float] = {
         "data/n_train": float(len(splits.train)),
         "data/n_val": float(len(splits.val)),
         "data/n_test": float(len(splits.test)),
     }
+    metrics["data/pieces_mean"] = sum(len(p.pieces) for p in pieced_train) / len(pieced_train)
+    rows_fn = instantiate(cfg.path.rows)
     if cfg.path.uses_segments:
         metrics.update(summarize(seg_train))
         write_jsonl_atomic(run_dir / "segments.jsonl", (s.to_json() for s in seg_train))
-    else:
-        metrics["data/pieces_mean"] = summarize(seg_train)["data/pieces_mean"]
-
-    rows_fn = instantiate(cfg.path.rows)
-    train_rows, val_rows = rows_fn(seg_train), rows_fn(seg_val)
+        train_rows, val_rows = rows_fn(seg_train), rows_fn(seg_val)
+    else:  # the baseline needs no segmentation (and no scorer)
+        train_rows, val_rows = rows_fn(pieced_train), rows_fn(pieced_val)
     metrics["data/rows_train"] = float(len(train_rows))
 
-    spec = ModelSpec(**OmegaConf.to_container(cfg.model, resolve=True))
-    tokenizer = build_tokenizer(
-        spec, [t for ex in splits.train for t in (ex.question, ex.cot)], cfg.cache_dir, int(cfg.seed))
     L.seed_everything(int(cfg.seed), workers=True)  # the same init whatever ran before
     model = build_model(spec, tokenizer)
 

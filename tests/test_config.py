@@ -53,10 +53,18 @@ def test_combination_composes_and_instantiates(combo, tmp_path):
     spec = ModelSpec(**OmegaConf.to_container(cfg.model))
     assert (spec.pretrained is None) == (cfg.model.name == "tiny")
     instantiate(cfg.logger, save_dir=str(tmp_path))
+    assert cfg.trainer._target_ == "lightning.pytorch.Trainer"
+
+
+@pytest.mark.parametrize("trainer", choices("trainer"))
+@pytest.mark.parametrize("debug", choices("debug"))
+def test_each_trainer_instantiates(trainer, debug):
+    """The trainer does not depend on the other groups, so it is built once per choice."""
+    cfg = compose_cfg(overrides(["mwp", "synthetic", "location", "uni", "tiny", trainer, "csv", debug]))
     if cfg.trainer.accelerator == "gpu" and not torch.cuda.is_available():
         pytest.skip("trainer=gpu needs a GPU to instantiate")
-    trainer = instantiate(cfg.trainer, logger=False, enable_checkpointing=False)
-    assert trainer.max_epochs == cfg.trainer.max_epochs
+    built = instantiate(cfg.trainer, logger=False, enable_checkpointing=False)
+    assert built.max_epochs == cfg.trainer.max_epochs
 
 
 @pytest.mark.parametrize("data", choices("data"))

@@ -62,3 +62,25 @@ def test_fast_run_gsm8k_from_the_command_line(gsm8k_dir, tmp_path):
     metrics = json.loads((run_dir / "metrics.json").read_text())
     _check_run(run_dir, metrics, 32, "uni")
     assert (run_dir / ".hydra" / "config.yaml").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seg", ["entropy", "loss", "similarity"])
+def test_fast_run_each_segmenter(seg, tmp_path):
+    cfg = compose_cfg([f"seg={seg}", "path=uni", "debug=fast"])
+    metrics = train(cfg, tmp_path)
+    _check_run(tmp_path, metrics, cfg.data.limit.test, "uni")
+    tags = {t for rec in read_jsonl(tmp_path / "segments.jsonl") for t in rec["tags"]}
+    assert tags == {"AS", "ES"}  # MWP CoTs get both kinds
+    assert 0 < metrics["seg/as_fraction"] < 1
+
+
+@pytest.mark.slow
+def test_show_renders_a_finished_run(tmp_path):
+    from ases.show import main as show
+
+    cfg = compose_cfg(["seg=location", "path=uni", "debug=fast"])
+    train(cfg, tmp_path)
+    assert show([str(tmp_path), "--no-color", "--n", "3"]) == 0
+    for name in ("segmentation.html", "score_histogram.png", "segmentation_summary.json"):
+        assert (tmp_path / name).is_file()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from ases.cot.context import context, join_segments
 from ases.segment.base import SegmentedCoT
@@ -22,9 +23,17 @@ class Row:
     """COT (whole chain, the baseline), ES or AS (one segment), STOP (end of chain)."""
 
 
-def whole_rows(segmented: Sequence[SegmentedCoT]) -> list[Row]:
+class Pieced(Protocol):
+    """A CoT cut into pieces (a :class:`SegmentedCoT` is one)."""
+
+    qid: str
+    question: str
+    pieces: list[str]
+
+
+def whole_rows(cots: Sequence[Pieced]) -> list[Row]:
     """The baseline's rows: question → whole CoT (the pieces joined)."""
-    return [Row(s.qid, context(s.question, []), join_segments(s.pieces), "COT") for s in segmented]
+    return [Row(c.qid, context(c.question, []), join_segments(c.pieces), "COT") for c in cots]
 
 
 def segment_rows(segmented: Sequence[SegmentedCoT]) -> list[Row]:

@@ -1,0 +1,1 @@
+"""Benchmarks: ases against a baseline, measured side by side (``make bench``)."""
