@@ -21,14 +21,14 @@ log = logging.getLogger(__name__)
 class _Encoded(Dataset):
     """Token ids of rows, tokenized once."""
 
-    def __init__(self, sources: list[list[int]], targets: list[list[int]]):
-        self.sources, self.targets = sources, targets
+    def __init__(self, sources: list[list[int]], targets: list[list[int]], is_as: list[bool]):
+        self.sources, self.targets, self.is_as = sources, targets, is_as
 
     def __len__(self) -> int:
         return len(self.sources)
 
-    def __getitem__(self, i: int) -> tuple[list[int], list[int]]:
-        return self.sources[i], self.targets[i]
+    def __getitem__(self, i: int) -> tuple[list[int], list[int], bool]:
+        return self.sources[i], self.targets[i], self.is_as[i]
 
 
 class _PadCollate:
@@ -37,17 +37,18 @@ class _PadCollate:
     def __init__(self, pad_id: int):
         self.pad_id = pad_id
 
-    def __call__(self, batch: list[tuple[list[int], list[int]]]) -> dict[str, torch.Tensor]:
-        src_len = max(len(s) for s, _ in batch)
-        tgt_len = max(len(t) for _, t in batch)
+    def __call__(self, batch: list[tuple[list[int], list[int], bool]]) -> dict[str, torch.Tensor]:
+        src_len = max(len(s) for s, _, _ in batch)
+        tgt_len = max(len(t) for _, t, _ in batch)
         input_ids = torch.full((len(batch), src_len), self.pad_id, dtype=torch.long)  # (B, S)
         attention = torch.zeros((len(batch), src_len), dtype=torch.long)  # (B, S)
         labels = torch.full((len(batch), tgt_len), -100, dtype=torch.long)  # (B, T)
-        for b, (s, t) in enumerate(batch):
+        for b, (s, t, _) in enumerate(batch):
             input_ids[b, : len(s)] = torch.tensor(s)
             attention[b, : len(s)] = 1
             labels[b, : len(t)] = torch.tensor(t)
-        return {"input_ids": input_ids, "attention_mask": attention, "labels": labels}
+        is_as = torch.tensor([a for _, _, a in batch], dtype=torch.bool)  # (B,) which dual model
+        return {"input_ids": input_ids, "attention_mask": attention, "labels": labels, "is_as": is_as}
 
 
 def _examples_collate(batch: list[Example]) -> dict[str, list[dict]]:
@@ -96,7 +97,7 @@ class RowsDataModule(L.LightningDataModule):
         eos = self.tokenizer.eos_token_id
         src = [s if len(s) <= self.max_source_len else s[: self.max_source_len - 1] + [eos] for s in src]
         tgt = [t if len(t) <= self.max_target_len else t[: self.max_target_len - 1] + [eos] for t in tgt]
-        return _Encoded(src, tgt)
+        return _Encoded(src, tgt, [r.kind == "AS" for r in rows])
 
     def setup(self, stage: str | None = None) -> None:
         if self._train is None:

@@ -86,6 +86,7 @@ def piece_scorer(cfg: DictConfig, spec: ModelSpec, tokenizer, task: Task,
             "train": cache_key([(p.qid, p.question, p.pieces) for p in train]),
             "val": cache_key([(p.qid, p.question, p.pieces) for p in val]),
             "model": asdict(spec),
+            "tokenizer": cache_key(sorted(tokenizer.get_vocab().items())),
             "optim": OmegaConf.to_container(cfg.optim, resolve=True),
             "datamodule": OmegaConf.to_container(cfg.datamodule, resolve=True),
             "trainer": OmegaConf.to_container(trainer_cfg, resolve=True),
@@ -154,7 +155,8 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
     metrics["data/rows_train"] = float(len(train_rows))
 
     L.seed_everything(int(cfg.seed), workers=True)  # the same init whatever ran before
-    model = build_model(spec, tokenizer)
+    models = [build_model(spec, tokenizer) for _ in range(int(cfg.path.get("models", 1)))]
+    extra = {"as_model": models[1]} if len(models) == 2 else {}
 
     # Objects go in through partials: instantiate() would turn dataclasses into configs.
     dm = instantiate(cfg.datamodule, _partial_=True)(train_rows=train_rows, val_rows=val_rows,
@@ -163,8 +165,8 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
                      seed=int(cfg.seed))
     decode = DecodeSettings(**OmegaConf.to_container(cfg.decode, resolve=True))
     module = instantiate(cfg.path.module)(
-        model=model, tokenizer=tokenizer, task=task, decode=decode,
-        max_source_len=spec.max_source_len, max_target_len=spec.max_target_len, **cfg.optim)
+        model=models[0], tokenizer=tokenizer, task=task, decode=decode,
+        max_source_len=spec.max_source_len, max_target_len=spec.max_target_len, **extra, **cfg.optim)
 
     checkpoint = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best",
                                  monitor="val/loss", mode="min", save_last=True)

@@ -46,3 +46,33 @@ def test_numbers_equal_is_tolerant_but_not_loose():
     assert not numbers_equal(18, 18.01)
     assert not numbers_equal(None, 1.0)
     assert format_number(18.0) == "18" and format_number(12.50) == "12.5"
+
+
+def test_equations_and_first_wrong_round():
+    from ases.tasks.equations import find_equations, first_wrong_round
+
+    eqs = find_equations("He pays 4 x $2.50 = $10. Then 10 + 1,000 = 1,010 and 7 / 2 = 3.")
+    assert [(e.left, e.result, e.correct) for e in eqs] == [
+        ("4 x $2.50", 10.0, True), ("10 + 1,000", 1010.0, True), ("7 / 2", 3.0, False)]
+    gold = "So 4 x 3 = 12 pens. Then 12 + 5 = 17 pens. The answer is 17."
+    assert first_wrong_round(gold, ["So 4 x 3 = 12 pens.", "Then 12 + 5 = 17 pens."]) is None
+    assert first_wrong_round(gold, ["So 4 x 3 = 12 pens.", "Then 12 + 5 = 18 pens."]) == 2
+    assert first_wrong_round(gold, ["So 4 x 3 = 13 pens."]) == 1  # bad arithmetic
+    assert first_wrong_round(gold, ["So 2 x 6 = 12.", "Then 12 + 4 = 16."]) == 2  # not a gold number
+    with pytest.raises(ValueError):
+        first_wrong_round("The answer is 3.", ["1 + 2 = 3"])
+
+
+def test_accuracy_by_steps():
+    from ases.data.example import Example
+    from ases.tasks.mwp import MWPTask
+
+    task = MWPTask()
+    exs = [Example("a", "q", "1 + 1 = 2. The answer is 2.", "2", {"steps": 2}),
+           Example("b", "q", "1 + 1 = 2. The answer is 2.", "2", {"steps": 2}),
+           Example("c", "q", "1 + 1 = 2. 2 + 1 = 3. 3 + 1 = 4. The answer is 4.", "4")]
+    gen = ["The answer is 2.", "The answer is 5.", "The answer is 4."]
+    judged = [task.judge(e, g) for e, g in zip(exs, gen, strict=True)]
+    m = task.metrics(exs, gen, judged)
+    assert m["test/acc_steps_2"] == 0.5 and m["test/acc_steps_3"] == 1.0
+    assert m["test/acc"] == pytest.approx(2 / 3)

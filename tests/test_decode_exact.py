@@ -25,7 +25,8 @@ def test_batched_equals_one_at_a_time(tmp_path):
         for special in (tok.pad_token_id, tok.eos_token_id, tok.unk_token_id):
             model.lm_head.weight[special] = 0.0
     settings = DecodeSettings(max_new_tokens=12, max_rounds=3)
-    stop = lambda text: "inin" in text  # noqa: E731 — some examples stop early, some do not
+    # a stop rule that holds on some texts and not others, so examples finish at different rounds
+    stop = lambda text: sum(map(ord, text)) % 7 == 0  # noqa: E731
     batched = decode_iterative(model, tok, QUESTIONS, stop, 128, settings)
     single = [decode_iterative(model, tok, [q], stop, 128, settings)[0] for q in QUESTIONS]
     assert [t.segments for t in batched] == [t.segments for t in single]

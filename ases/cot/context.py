@@ -32,3 +32,21 @@ def context(question: str, segments: Sequence[str]) -> str:
     cot = join_segments(segments)
     head = f"{question.strip()} {COT_MARKER}"
     return f"{head} {cot}" if cot else head
+
+
+TAG_MARKERS = {"ES": "[ES]", "AS": "[AS]"}
+"""Target prefixes of the tagged uni path: the model names the segment type it writes."""
+
+
+def add_tag(tag: str, text: str) -> str:
+    """``"[AS] So 4 + 3 = 7."``: a tagged target (empty stays empty: the stop target)."""
+    return f"{TAG_MARKERS[tag]} {text}" if text else text
+
+
+def split_tag(text: str) -> tuple[str | None, str]:
+    """The inverse of :func:`add_tag`: ``(tag or None, text without the marker)``."""
+    stripped = text.strip()
+    for tag, marker in TAG_MARKERS.items():
+        if stripped.startswith(marker):
+            return tag, stripped[len(marker):].strip()
+    return None, stripped

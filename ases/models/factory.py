@@ -15,7 +15,7 @@ from transformers import (
     T5ForConditionalGeneration,
 )
 
-from ases.cot.context import COT_MARKER
+from ases.cot.context import COT_MARKER, TAG_MARKERS
 from ases.models.spec import ModelSpec
 from ases.models.tokenizer import trained_tokenizer
 
@@ -49,7 +49,7 @@ def build_tokenizer(spec: ModelSpec, train_texts: Sequence[str], cache_root: str
                     seed: int = 0) -> PreTrainedTokenizerBase:
     """The hub tokenizer for a pretrained model; otherwise one trained on ``train_texts``."""
     if spec.pretrained is None:
-        return trained_tokenizer([*train_texts, COT_MARKER], cache_root, spec.vocab_size,
+        return trained_tokenizer([*train_texts, COT_MARKER, *TAG_MARKERS.values()], cache_root, spec.vocab_size,
                                  spec.character_coverage, seed)
     try:
         return AutoTokenizer.from_pretrained(

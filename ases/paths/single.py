@@ -10,10 +10,11 @@ from dataclasses import asdict
 
 import lightning as L
 import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerBase, get_linear_schedule_with_warmup
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from ases.data.example import Example
 from ases.decode import DecodeSettings, Trace, decode_iterative, decode_one_pass
+from ases.paths import evaluate
 from ases.tasks.base import Task
 
 
@@ -32,20 +33,21 @@ class SingleModelPath(L.LightningModule):
         lr: AdamW peak learning rate.
         weight_decay: AdamW weight decay.
         warmup_ratio: share of steps spent warming the learning rate up, then linear decay.
+        tagged: (uni-path) targets start with ``[ES]``/``[AS]``; decoding records the type.
     """
 
     def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, task: Task,
                  decode: DecodeSettings, iterative: bool, max_source_len: int,
                  max_target_len: int, lr: float = 1e-3, weight_decay: float = 0.01,
-                 warmup_ratio: float = 0.05):
+                 warmup_ratio: float = 0.05, tagged: bool = False):
         super().__init__()
         self.save_hyperparameters({
             "decode": asdict(decode), "iterative": iterative, "max_source_len": max_source_len,
             "max_target_len": max_target_len, "lr": lr, "weight_decay": weight_decay,
-            "warmup_ratio": warmup_ratio,
+            "warmup_ratio": warmup_ratio, "tagged": tagged,
         })
         self.model, self.tokenizer, self.task, self.decode = model, tokenizer, task, decode
-        self.iterative = iterative
+        self.iterative, self.tagged = iterative, tagged
         self.max_source_len, self.max_target_len = max_source_len, max_target_len
         self.lr, self.weight_decay, self.warmup_ratio = lr, weight_decay, warmup_ratio
         self.records: list[dict] = []
@@ -53,6 +55,7 @@ class SingleModelPath(L.LightningModule):
 
     def forward(self, **batch: torch.Tensor) -> torch.Tensor:
         """The mean token cross-entropy of a padded batch."""
+        batch.pop("is_as", None)  # row types matter only to the dual path
         return self.model(**batch).loss
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
@@ -68,7 +71,7 @@ class SingleModelPath(L.LightningModule):
         """Decodes a batch of questions with this path's decoder."""
         if self.iterative:
             return decode_iterative(self.model, self.tokenizer, questions, self.task.is_finished,
-                                    self.max_source_len, self.decode)
+                                    self.max_source_len, self.decode, tagged=self.tagged)
         return decode_one_pass(self.model, self.tokenizer, questions, self.max_source_len,
                                self.max_target_len, self.decode)
 
@@ -76,38 +79,15 @@ class SingleModelPath(L.LightningModule):
         self.records = []
 
     def test_step(self, batch: dict[str, list[dict]], batch_idx: int) -> None:
-        batch = [Example(**fields) for fields in batch["examples"]]
-        traces = self.generate_traces([ex.question for ex in batch])
-        for ex, trace in zip(batch, traces, strict=True):
-            self.records.append({
-                "qid": ex.qid,
-                "question": ex.question,
-                "gold_cot": ex.cot,
-                "segments": trace.segments,
-                "rounds": trace.rounds,
-                "stop_reason": trace.stop_reason,
-                "generated": trace.text,
-                **self.task.judge(ex, trace.text),
-            })
+        examples = [Example(**fields) for fields in batch["examples"]]
+        traces = self.generate_traces([ex.question for ex in examples])
+        self.records += [evaluate.trace_record(ex, tr, self.task) for ex, tr in zip(examples, traces, strict=True)]
 
     def on_test_epoch_end(self) -> None:
-        by_id = {ex.qid: ex for ex in self.trainer.datamodule.test_examples}
-        records = sorted(self.records, key=lambda r: r["qid"])
-        examples = [by_id[r["qid"]] for r in records]
-        n = max(len(records), 1)
-        metrics = self.task.metrics(examples, [r["generated"] for r in records], records)
-        metrics["test/rounds_mean"] = sum(r["rounds"] for r in records) / n
-        metrics["test/stop_max_rounds_rate"] = sum(r["stop_reason"] == "max_rounds" for r in records) / n
-        metrics["test/n"] = float(len(records))
-        self.records, self.test_metrics = records, metrics
-        self.log_dict(metrics)
+        self.records, self.test_metrics = evaluate.test_metrics(
+            self.records, self.trainer.datamodule.test_examples, self.task)
+        self.log_dict(self.test_metrics)
 
     def configure_optimizers(self):
-        decay = [p for n, p in self.model.named_parameters() if p.ndim >= 2]
-        no_decay = [p for n, p in self.model.named_parameters() if p.ndim < 2]
-        optimizer = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": self.weight_decay},
-             {"params": no_decay, "weight_decay": 0.0}], lr=self.lr)
-        total = max(int(self.trainer.estimated_stepping_batches), 1)
-        scheduler = get_linear_schedule_with_warmup(optimizer, int(self.warmup_ratio * total), total)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        return evaluate.adamw_with_warmup(self.model.named_parameters(), self.lr, self.weight_decay,
+                                 self.warmup_ratio, self.trainer.estimated_stepping_batches)

@@ -25,6 +25,9 @@ class Task(Protocol):
         """Per-example fields for ``predictions.jsonl`` (e.g. the answer, correct)."""
         ...
 
+    # Optional: ``diagnose(example, segments) -> dict`` adds per-example fields that need
+    # the segments one by one (MWP: the round of the first wrong intermediate number).
+
     def metrics(self, examples: Sequence[Example], generated: Sequence[str],
                 judged: Sequence[dict]) -> dict[str, float]:
         """Corpus-level metrics, keyed ``test/<name>``."""

@@ -10,6 +10,7 @@ import sacrebleu
 from ases.cot.pieces import split_english
 from ases.data.example import Example
 from ases.tasks.answer import extract_answer, normalize_number, numbers_equal
+from ases.tasks.equations import find_equations, first_wrong_round
 
 
 @dataclass
@@ -34,14 +35,34 @@ class MWPTask:
         gold = normalize_number(example.answer)
         return {"pred_answer": pred, "gold_answer": gold, "correct": numbers_equal(pred, gold)}
 
+    def diagnose(self, example: Example, segments: list[str]) -> dict:
+        """The round of the first wrong intermediate number (None: none wrong), where the
+        gold CoT has equations to check against."""
+        try:
+            return {"first_wrong_round": first_wrong_round(example.cot, segments)}
+        except ValueError:
+            return {}
+
+    @staticmethod
+    def steps(example: Example) -> int:
+        """Reasoning steps: the generator's count, else the gold CoT's equations."""
+        return int(example.meta.get("steps") or len(find_equations(example.cot)))
+
     def metrics(self, examples: Sequence[Example], generated: Sequence[str],
                 judged: Sequence[dict]) -> dict[str, float]:
-        """``test/acc``, ``test/format_rate`` and corpus ``test/bleu`` against the gold CoT."""
+        """``test/acc``, ``test/format_rate``, corpus ``test/bleu`` against the gold CoT, and
+        ``test/acc_steps_<k>``: accuracy over the problems with k reasoning steps."""
         n = max(len(judged), 1)
         refs = [" ".join(self.pieces(ex.cot)) for ex in examples]
         bleu = sacrebleu.corpus_bleu(list(generated), [refs]).score if examples else 0.0
-        return {
+        out = {
             "test/acc": sum(j["correct"] for j in judged) / n,
             "test/format_rate": sum(j["pred_answer"] is not None for j in judged) / n,
             "test/bleu": bleu,
         }
+        by_steps: dict[int, list[bool]] = {}
+        for ex, j in zip(examples, judged, strict=True):
+            by_steps.setdefault(self.steps(ex), []).append(bool(j["correct"]))
+        for k, hits in sorted(by_steps.items()):
+            out[f"test/acc_steps_{k}"] = sum(hits) / len(hits)
+        return out

@@ -1,0 +1,57 @@
+"""What every path shares at test time and in its optimizer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import torch
+from transformers import get_linear_schedule_with_warmup
+
+from ases.data.example import Example
+from ases.decode import MAX_ROUNDS, Trace
+from ases.tasks.base import Task
+
+
+def trace_record(example: Example, trace: Trace, task: Task) -> dict:
+    """One ``predictions.jsonl`` line: the problem, what was generated round by round,
+    why decoding stopped, and the task's judgement."""
+    return {
+        "qid": example.qid,
+        "question": example.question,
+        "gold_cot": example.cot,
+        "segments": trace.segments,
+        "segment_types": trace.types,
+        "segment_chars": [len(s) for s in trace.segments],
+        "rounds": trace.rounds,
+        "stop_reason": trace.stop_reason,
+        "generated": trace.text,
+        **task.judge(example, trace.text),
+        **(task.diagnose(example, trace.segments) if hasattr(task, "diagnose") else {}),
+    }
+
+
+def test_metrics(records: list[dict], examples: Sequence[Example], task: Task) -> tuple[list[dict], dict]:
+    """Sorts records by qid and computes the task's metrics plus decoding diagnostics."""
+    by_id = {ex.qid: ex for ex in examples}
+    records = sorted(records, key=lambda r: r["qid"])
+    n = max(len(records), 1)
+    metrics = task.metrics([by_id[r["qid"]] for r in records], [r["generated"] for r in records], records)
+    metrics["test/rounds_mean"] = sum(r["rounds"] for r in records) / n
+    metrics["test/stop_max_rounds_rate"] = sum(r["stop_reason"] == MAX_ROUNDS for r in records) / n
+    metrics["test/n"] = float(len(records))
+    checked = [r for r in records if "first_wrong_round" in r]
+    if checked:  # where the task can check intermediate numbers (MWP)
+        metrics["test/wrong_step_rate"] = sum(r["first_wrong_round"] is not None for r in checked) / len(checked)
+    return records, metrics
+
+
+def adamw_with_warmup(named_params: Iterable[tuple[str, torch.nn.Parameter]], lr: float,
+                      weight_decay: float, warmup_ratio: float, total_steps: int) -> dict:
+    """AdamW (no decay on biases and norms) with linear warm-up then linear decay."""
+    params = list(named_params)
+    optimizer = torch.optim.AdamW(
+        [{"params": [p for _, p in params if p.ndim >= 2], "weight_decay": weight_decay},
+         {"params": [p for _, p in params if p.ndim < 2], "weight_decay": 0.0}], lr=lr)
+    total = max(int(total_steps), 1)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total), total)
+    return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

@@ -1,0 +1,135 @@
+"""Dual path (two models taking turns) and tagged uni path."""
+
+from __future__ import annotations
+
+import copy
+
+import lightning as L
+import pytest
+import torch
+
+import ases.decode as decode_mod
+from ases.cot.context import add_tag, context, split_tag
+from ases.cot.rows import dual_rows, segment_rows
+from ases.datamodule import RowsDataModule
+from ases.decode import EMPTY, DecodeSettings, decode_dual, decode_iterative
+from ases.models.factory import build_model, build_tokenizer
+from ases.models.spec import ModelSpec
+from ases.paths.dual import DualPath
+from ases.segment.base import AS, ES, Segment, SegmentedCoT
+from ases.tasks.mwp import MWPTask
+
+
+def _cot(qid, question, tagged_segments):
+    segs = [Segment(t, x) for t, x in tagged_segments]
+    pieces = [x for _, x in tagged_segments]
+    return SegmentedCoT(qid, question, pieces, [0.0] * len(pieces), 0.0, [t for t, _ in tagged_segments], segs)
+
+
+COTS = [
+    _cot("a", "Ann has 4 pens and buys 3. How many?",
+         [(ES, "Ann has 4 pens."), (AS, "So 4 + 3 = 7 pens."), (ES, "The answer is 7.")]),
+    _cot("b", "Bo reads 10 pages a day. How many in 2 days?",
+         [(AS, "In 2 days he reads 10 x 2 = 20 pages."), (ES, "The answer is 20.")]),
+]
+
+
+def test_tags_round_trip():
+    for tag in (ES, AS):
+        assert split_tag(add_tag(tag, "So 4 + 3 = 7.")) == (tag, "So 4 + 3 = 7.")
+    assert split_tag("no tag here") == (None, "no tag here")
+    assert add_tag(AS, "") == ""  # the stop target stays empty
+    rows = segment_rows(COTS, tagged=True)
+    assert rows[1].target == "[AS] So 4 + 3 = 7 pens." and rows[1].kind == AS
+    assert rows[3].kind == "STOP" and rows[3].target == ""
+
+
+def test_dual_rows_alternate_es_first_with_pass_and_stop_rows():
+    rows = dual_rows(COTS)
+    a = [(r.kind, r.target) for r in rows if r.qid == "a"]
+    assert a == [(ES, "Ann has 4 pens."), (AS, "So 4 + 3 = 7 pens."), (ES, "The answer is 7."),
+                 (AS, ""), (ES, "")]
+    b = [(r.kind, r.target) for r in rows if r.qid == "b"]
+    assert b == [(ES, ""), (AS, "In 2 days he reads 10 x 2 = 20 pages."), (ES, "The answer is 20."),
+                 (AS, ""), (ES, "")]
+    first_b = next(r for r in rows if r.qid == "b")
+    assert first_b.source == context(COTS[1].question, [])
+
+
+def test_dual_decoder_follows_the_rows(monkeypatch):
+    table = {(r.kind, r.source): r.target for r in dual_rows(COTS)}
+    calls = []
+
+    def perfect(model, tokenizer, sources, *a, **k):
+        calls.append((model, len(sources)))
+        return [table[(model, s)] for s in sources]
+
+    monkeypatch.setattr(decode_mod, "generate_texts", perfect)
+    traces = decode_dual("ES", "AS", None, [c.question for c in COTS], lambda t: False, 128,
+                         DecodeSettings(max_rounds=10))
+    for cot, tr in zip(COTS, traces, strict=True):
+        assert tr.segments == [s.text for s in cot.segments]
+        assert tr.types == [s.tag for s in cot.segments]
+        assert tr.stop_reason == EMPTY
+    assert traces[0].rounds == 5 and traces[1].rounds == 5  # b: pass, AS, ES, stop, stop
+    assert calls[0] == ("ES", 2)  # every example starts with the ES model, in one batch
+
+
+def test_tagged_decoder_records_types(monkeypatch):
+    table = {r.source: r.target for r in segment_rows(COTS, tagged=True)}
+    monkeypatch.setattr(decode_mod, "generate_texts",
+                        lambda m, t, sources, *a, **k: [table[s] for s in sources])
+    traces = decode_iterative(None, None, [c.question for c in COTS], lambda t: False, 128,
+                              DecodeSettings(), tagged=True)
+    assert traces[0].segments == [s.text for s in COTS[0].segments]
+    assert traces[0].types == [ES, AS, ES]
+    assert traces[1].types == [AS, ES]
+
+
+SPEC = ModelSpec(vocab_size=200, d_model=32, d_ff=64, d_kv=8, num_heads=2, num_layers=1,
+                 num_decoder_layers=1, max_source_len=64, max_target_len=32, dropout=0.0)
+
+
+@pytest.fixture(scope="module")
+def tok(tmp_path_factory):
+    texts = [c.question for c in COTS] + [s.text for c in COTS for s in c.segments]
+    return build_tokenizer(SPEC, texts * 10, tmp_path_factory.mktemp("cache"))
+
+
+def test_both_dual_models_get_gradients_and_change(tok):
+    L.seed_everything(0)
+    module = DualPath(build_model(SPEC, tok), build_model(SPEC, tok), tok, MWPTask(),
+                      DecodeSettings(max_rounds=3, max_new_tokens=8), 64, 32, lr=1e-2)
+    rows = dual_rows(COTS * 4)
+    dm = RowsDataModule(rows, rows, [], tok, 64, 32, batch_size=len(rows), eval_batch_size=8)
+    before = {k: v.clone() for k, v in module.state_dict().items()}
+    L.Trainer(fast_dev_run=1, accelerator="cpu", logger=False, enable_progress_bar=False).fit(module, dm)
+    after = module.state_dict()
+    for prefix in ("es_model.", "as_model."):
+        assert not torch.equal(before[f"{prefix}shared.weight"], after[f"{prefix}shared.weight"])
+        assert any(not torch.equal(before[k], after[k]) for k in before if k.startswith(prefix + "decoder."))
+
+
+def test_batched_dual_equals_one_at_a_time(tok):
+    torch.manual_seed(5)
+    es, as_ = build_model(SPEC, tok).eval(), build_model(SPEC, tok).eval()
+    with torch.no_grad():  # random models end at once; make them write before they stop
+        for m in (es, as_):
+            for special in (tok.pad_token_id, tok.unk_token_id):
+                m.lm_head.weight[special] = 0.0
+        es.lm_head.weight[tok.eos_token_id] = 0.0
+    qs = [c.question for c in COTS] + ["Cy has 12 apples at $1.50 each."]
+    settings = DecodeSettings(max_new_tokens=6, max_rounds=4)
+    batched = decode_dual(es, as_, tok, qs, lambda t: False, 64, settings)
+    single = [decode_dual(es, as_, tok, [q], lambda t: False, 64, settings)[0] for q in qs]
+    assert [t.segments for t in batched] == [t.segments for t in single]
+    assert [t.types for t in batched] == [t.types for t in single]
+    assert any(t.segments for t in batched)
+
+
+def test_deepcopy_free_state(tok):
+    """Two models built in a row are different models (the second is not a copy)."""
+    torch.manual_seed(0)
+    a, b = build_model(SPEC, tok), build_model(SPEC, tok)
+    assert not torch.equal(a.shared.weight, b.shared.weight)
+    assert copy.deepcopy(a) is not a
