@@ -31,7 +31,7 @@ from ases.tasks.base import Task
 log = logging.getLogger(__name__)
 
 
-def _limit(splits: Splits, limit: DictConfig | None) -> Splits:
+def limit_splits(splits: Splits, limit: DictConfig | None) -> Splits:
     """Keeps the first N examples of each split (``data.limit.train`` etc.)."""
     if not limit:
         return splits
@@ -124,7 +124,7 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
     started = time.perf_counter()
 
     task = instantiate(cfg.task.task)
-    splits = _limit(instantiate(cfg.data.loader), cfg.data.get("limit"))
+    splits = limit_splits(instantiate(cfg.data.loader), cfg.data.get("limit"))
     if not splits.train or not splits.val or not splits.test:
         raise ValueError(f"every split needs examples; got {len(splits.train)} train, "
                          f"{len(splits.val)} val, {len(splits.test)} test")

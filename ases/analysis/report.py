@@ -1,0 +1,140 @@
+"""Loss curves from a run's ``csv/metrics.csv``, and the analysis table and plots."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ases.segment.base import AS, ES
+
+CURVES = ("train/loss", "val/loss", "train/loss_es", "val/loss_es", "train/loss_as", "val/loss_as")
+
+
+def loss_curves(run_dir: str | Path) -> dict[str, dict[str, list[float]]]:
+    """A run's train and validation losses from ``csv/metrics.csv``.
+
+    Args:
+        run_dir: the run directory.
+
+    Returns:
+        ``{"train/loss": {"step": [...], "value": [...]}, "val/loss": ...}``, plus
+        ``train|val/loss_es`` and ``train|val/loss_as`` where the path logs them (dual). The
+        CSV's rows are sparse: each curve keeps only the rows that have its value. A run
+        without the file gives ``{}``.
+    """
+    path = Path(run_dir) / "csv" / "metrics.csv"
+    if not path.is_file():
+        return {}
+    curves: dict[str, dict[str, list[float]]] = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            for name in CURVES:
+                if row.get(name) not in (None, ""):
+                    curve = curves.setdefault(name, {"step": [], "value": []})
+                    curve["step"].append(float(row["step"]))
+                    curve["value"].append(float(row[name]))
+    return curves
+
+
+def best_val_loss(run_dir: str | Path, curves: dict) -> float | None:
+    """``val/loss_best`` of ``metrics.json``, else the lowest ``val/loss`` of the curve."""
+    metrics = Path(run_dir) / "metrics.json"
+    best = json.loads(metrics.read_text()).get("val/loss_best") if metrics.is_file() else None
+    values = curves.get("val/loss", {}).get("value")
+    return best if best is not None else (min(values) if values else None)
+
+
+def _fmt(x: float | None) -> str:
+    return "–" if x is None else f"{x:.4f}"
+
+
+def comparison(r: dict, base: dict) -> str:
+    """One sentence: is an AS-ES run's NLL lower than the baseline's on AS, on ES, on both?"""
+    def lower(t: str) -> bool:
+        mine, theirs = r[f"nll_{t.lower()}"], base[f"nll_{t.lower()}"]
+        return mine is not None and theirs is not None and mine < theirs
+
+    where = ("on both AS and ES tokens" if lower(AS) and lower(ES) else "on AS tokens only"
+             if lower(AS) else "on ES tokens only" if lower(ES) else "on neither AS nor ES tokens")
+    nums = "; ".join(f"{t} {_fmt(r[f'nll_{t.lower()}'])} vs {_fmt(base[f'nll_{t.lower()}'])}"
+                     for t in (AS, ES))
+    return (f"`{r['name']}` ({r['path']}) has a lower NLL than the seq2seq run `{base['name']}` "
+            f"{where} ({nums}).")
+
+
+def render_markdown(results: list[dict], reference: dict) -> str:
+    """``analysis.md``: one table row per run and, when a seq2seq run is among them, one
+    sentence per AS-ES run comparing it with the first seq2seq run."""
+    lines = ["# Gold-CoT NLL by segment type", "",
+             f"{reference['n_examples']} test examples, segmented by `{reference['run']}` "
+             f"(seg={reference['seg']}, beta={reference['beta']}, merge={reference['merge']}). "
+             "NLL is nats per gold CoT token, teacher-forced; AS-ES paths see the gold earlier "
+             "segments. Best val losses are on each path's own rows, so they do not compare "
+             "across paths.", "",
+             "| run | path | seg | NLL ES | NLL AS | NLL all | tokens (ES/AS) | best val loss |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r['name']} | {r['path']} | {r['seg']} | {_fmt(r['nll_es'])} | "
+                     f"{_fmt(r['nll_as'])} | {_fmt(r['nll_all'])} | {r['tokens']} "
+                     f"({r['tokens_es']}/{r['tokens_as']}) | {_fmt(r['val_loss_best'])} |")
+    base = next((r for r in results if not r["uses_segments"]), None)
+    if base is not None:
+        lines += [""] + [f"- {comparison(r, base)}" for r in results if r["uses_segments"]]
+    return "\n".join(lines) + "\n"
+
+
+def _figure(size: tuple[float, float]):
+    # The Agg canvas directly, not pyplot: no GUI and no global backend switch for the caller.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def plot_nll(results: list[dict]) -> bytes:
+    """Grouped bars as PNG bytes: NLL per token on ES, AS and all tokens, one bar per run."""
+    fig = _figure((8, 4))
+    ax = fig.add_subplot()
+    groups, width = ("es", "as", "all"), 0.8 / max(len(results), 1)
+    for j, r in enumerate(results):
+        values = [math.nan if r[f"nll_{g}"] is None else r[f"nll_{g}"] for g in groups]
+        ax.bar(np.arange(3) + (j - (len(results) - 1) / 2) * width, values, width,
+               label=f"{r['name']} ({r['path']})")
+    ax.set_xticks(range(3), ["ES tokens", "AS tokens", "all tokens"])
+    ax.set_ylabel("gold CoT NLL per token (nats)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return _png(fig)
+
+
+def plot_curves(results: list[dict]) -> bytes:
+    """Train and validation loss curves of every run as PNG bytes: all rows solid, ES
+    dashed, AS dotted; one colour per run."""
+    fig = _figure((12, 4))
+    axes = {stage: fig.add_subplot(1, 2, i + 1) for i, stage in enumerate(("train", "val"))}
+    for j, r in enumerate(results):
+        for stage, ax in axes.items():
+            for suffix, style in (("", "-"), ("_es", "--"), ("_as", ":")):
+                curve = r["curves"].get(f"{stage}/loss{suffix}")
+                if curve:
+                    ax.plot(curve["step"], curve["value"], style, marker=".", color=f"C{j}",
+                            label=f"{r['name']} {suffix[1:].upper() or 'all'}")
+    for stage, ax in axes.items():
+        ax.set_title(f"{stage} loss (solid: all rows, dashed: ES, dotted: AS)", fontsize=9)
+        ax.set_xlabel("step")
+        ax.set_ylabel("token cross-entropy")
+        if ax.lines:
+            ax.legend(fontsize=7)
+    return _png(fig)
