@@ -72,6 +72,20 @@ def segment_pieced(pieced: list[_Pieced], segmenter: Segmenter, beta: float,
                        beta, merge)
 
 
+def path_specs(cfg: DictConfig, spec: ModelSpec) -> list[ModelSpec]:
+    """One model spec per model of the path: the run's model choice, with the dual path's
+    ``path.es_model`` / ``path.as_model`` overrides (e.g. ``+path.as_model.d_model=256``)
+    merged in. Every model shares the run's tokenizer."""
+    if int(cfg.path.get("models", 1)) == 1:
+        return [spec]
+    base = OmegaConf.to_container(cfg.model, resolve=True)
+    specs = []
+    for key in ("es_model", "as_model"):
+        override = cfg.path.get(key)
+        specs.append(ModelSpec(**{**base, **(OmegaConf.to_container(override, resolve=True) if override else {})}))
+    return specs
+
+
 def piece_scorer(cfg: DictConfig, spec: ModelSpec, tokenizer, task: Task,
                  train: list[_Pieced], val: list[_Pieced]) -> PieceScorer:
     """The scorer for entropy/loss segmentation: ``seg.scorer.path``, or the seq2seq
@@ -155,7 +169,7 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
     metrics["data/rows_train"] = float(len(train_rows))
 
     L.seed_everything(int(cfg.seed), workers=True)  # the same init whatever ran before
-    models = [build_model(spec, tokenizer) for _ in range(int(cfg.path.get("models", 1)))]
+    models = [build_model(s, tokenizer) for s in path_specs(cfg, spec)]
     extra = {"as_model": models[1]} if len(models) == 2 else {}
 
     # Objects go in through partials: instantiate() would turn dataclasses into configs.

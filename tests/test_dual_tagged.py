@@ -133,3 +133,14 @@ def test_deepcopy_free_state(tok):
     a, b = build_model(SPEC, tok), build_model(SPEC, tok)
     assert not torch.equal(a.shared.weight, b.shared.weight)
     assert copy.deepcopy(a) is not a
+
+
+def test_each_dual_model_can_have_its_own_size():
+    from ases.pipeline import path_specs
+    from conftest import compose_cfg
+
+    cfg = compose_cfg(["path=dual", "debug=fast", "path.as_model={d_model: 96, d_kv: 24}"])
+    spec = ModelSpec(**cfg.model)
+    es, as_ = path_specs(cfg, spec)
+    assert es == spec and as_.d_model == 96 and as_.d_kv == 24 and as_.d_ff == spec.d_ff
+    assert len(path_specs(compose_cfg(["path=uni"]), spec)) == 1
