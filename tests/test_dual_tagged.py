@@ -136,8 +136,9 @@ def test_deepcopy_free_state(tok):
 
 
 def test_each_dual_model_can_have_its_own_size():
-    from ases.pipeline import path_specs
     from conftest import compose_cfg
+
+    from ases.pipeline import path_specs
 
     cfg = compose_cfg(["path=dual", "debug=fast", "path.as_model={d_model: 96, d_kv: 24}"])
     spec = ModelSpec(**cfg.model)
