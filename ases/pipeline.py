@@ -31,6 +31,11 @@ from ases.tasks.base import Task
 log = logging.getLogger(__name__)
 
 
+def mean_tokens(tokenizer, texts: list[str]) -> float:
+    """Mean token count of ``texts`` (no truncation)."""
+    return sum(len(ids) for ids in tokenizer(texts)["input_ids"]) / max(len(texts), 1)
+
+
 def limit_splits(splits: Splits, limit: DictConfig | None) -> Splits:
     """Keeps the first N examples of each split (``data.limit.train`` etc.)."""
     if not limit:
@@ -143,9 +148,17 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
         raise ValueError(f"every split needs examples; got {len(splits.train)} train, "
                          f"{len(splits.val)} val, {len(splits.test)} test")
 
+    originals = splits.train
+    prepared: dict[str, float] = {}
+    if hasattr(task, "prepare"):  # e.g. γ for reports: fewer normal findings sentences
+        (train_ex, prepared), (val_ex, _), (test_ex, _) = (task.prepare(x) for x in (splits.train, splits.val, splits.test))
+        splits = Splits(train_ex, val_ex, test_ex)
     spec = ModelSpec(**OmegaConf.to_container(cfg.model, resolve=True))
     tokenizer = build_tokenizer(
         spec, [t for ex in splits.train for t in (ex.question, ex.cot)], cfg.cache_dir, int(cfg.seed))
+    if prepared:
+        prepared["data/input_tokens_before"] = mean_tokens(tokenizer, [ex.question for ex in originals])
+        prepared["data/input_tokens_after"] = mean_tokens(tokenizer, [ex.question for ex in splits.train])
     pieced_train, pieced_val = cut_pieces(splits.train, task), cut_pieces(splits.val, task)
     segmenter = instantiate(cfg.seg.segmenter)
     if cfg.path.uses_segments and segmenter.needs_scorer:
@@ -157,6 +170,7 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
         "data/n_train": float(len(splits.train)),
         "data/n_val": float(len(splits.val)),
         "data/n_test": float(len(splits.test)),
+        **prepared,
     }
     metrics["data/pieces_mean"] = sum(len(p.pieces) for p in pieced_train) / len(pieced_train)
     rows_fn = instantiate(cfg.path.rows)

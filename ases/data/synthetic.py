@@ -12,8 +12,9 @@ log = logging.getLogger(__name__)
 
 def _generators() -> dict[str, Callable[[int, int], list[Example]]]:
     from ases.data.mwp_synthetic import generate_mwp
+    from ases.data.pet_synthetic import generate_pet
 
-    return {"mwp": generate_mwp}
+    return {"mwp": generate_mwp, "pet": generate_pet}
 
 
 def load_synthetic(task: str, n_train: int, n_val: int, n_test: int, seed: int = 1234) -> Splits:

@@ -29,6 +29,13 @@ def train_sentencepiece(texts: Sequence[str], out_dir: Path, vocab_size: int,
         seed: makes the sampling of the corpus repeatable.
     """
     spm.set_random_generator_seed(seed)
+    if character_coverage >= 1.0:
+        # Every character needs a piece of its own; Chinese text can have more distinct
+        # characters than the ceiling, which SentencePiece refuses, so the ceiling grows.
+        chars = len({c for t in texts for c in t if not c.isspace()})
+        if chars + 64 > vocab_size:
+            log.info("vocab_size %d < %d distinct characters: raised to %d", vocab_size, chars, chars + 64)
+            vocab_size = chars + 64
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(texts),
         model_prefix=str(out_dir / "spiece"),

@@ -1,0 +1,88 @@
+"""Any local JSONL, CSV or parquet files, mapped onto examples by a column map."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Mapping
+from pathlib import Path
+
+from ases.data.example import Example, Splits
+
+log = logging.getLogger(__name__)
+
+
+def _rows(path: Path) -> list[dict]:
+    suffix = "".join(path.suffixes[-2:]) if path.suffix == ".gz" else path.suffix
+    if suffix in (".jsonl", ".jsonl.gz", ".json"):
+        opener = __import__("gzip").open if path.suffix == ".gz" else open
+        rows = []
+        with opener(path, "rt", encoding="utf-8-sig") as f:
+            for lineno, line in enumerate(f, 1):
+                if line.strip():
+                    try:
+                        rows.append(json.loads(line))
+                    except json.JSONDecodeError as err:
+                        raise ValueError(f"{path}:{lineno}: not a JSON object ({err.msg})") from err
+        return rows
+    if suffix in (".csv", ".csv.gz"):
+        import pandas as pd
+
+        return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False).to_dict("records")
+    if suffix == ".parquet":
+        import pandas as pd
+
+        return pd.read_parquet(path).astype(str).to_dict("records")
+    raise ValueError(f"{path}: unknown file type {suffix!r}; use .jsonl, .csv(.gz) or .parquet")
+
+
+def read_examples(path: str | Path, columns: Mapping[str, str], prefix: str) -> list[Example]:
+    """Reads one file; ``columns`` maps ``input``, ``target`` and optionally ``id`` and
+    ``answer`` to the file's column names."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"data file {str(path)!r} does not exist")
+    rows = _rows(path)
+    if not rows:
+        raise ValueError(f"{path}: the file holds no rows")
+    need = {k: columns[k] for k in ("input", "target") if k in columns}
+    if len(need) < 2:
+        raise ValueError("data.columns needs at least 'input' and 'target'")
+    wanted = {**need, **{k: columns[k] for k in ("id", "answer") if columns.get(k)}}
+    missing = {k: c for k, c in wanted.items() if c not in rows[0]}
+    if missing:
+        raise ValueError(f"{path}: column(s) {missing} not found; the file has {sorted(rows[0])}. "
+                         "Fix data.columns (e.g. data.columns.input=findings)")
+    out = []
+    for i, row in enumerate(rows):
+        qid = str(row[wanted["id"]]) if "id" in wanted else str(i)
+        out.append(Example(f"{prefix}-{qid}", str(row[need["input"]]).strip(),
+                           str(row[need["target"]]).strip(),
+                           str(row[wanted["answer"]]).strip() if "answer" in wanted else ""))
+    return out
+
+
+def load_files(train: str, columns: Mapping[str, str], val: str | None = None,
+               test: str | None = None, split: tuple[float, float, float] = (0.8, 0.1, 0.1),
+               seed: int = 1234) -> Splits:
+    """Loads local files. With only ``train`` given, it is split by id with a fixed seed.
+
+    Args:
+        train: the training file (or the only file).
+        columns: ``{input: ..., target: ..., id: ..., answer: ...}`` column names.
+        val: an optional validation file.
+        test: an optional test file.
+        split: fractions used when val/test files are not given.
+        seed: fixes that split.
+    """
+    examples = read_examples(train, columns, "train")
+    if val is not None and test is not None:
+        return Splits(examples, read_examples(val, columns, "val"), read_examples(test, columns, "test"))
+    if val is not None or test is not None:
+        raise ValueError("give both data.val and data.test, or neither (then data.train is split)")
+    order = sorted(examples, key=lambda ex: ex.qid)
+    random.Random(seed).shuffle(order)
+    n_train, n_val = int(split[0] * len(order)), int(split[1] * len(order))
+    log.info("files: %d rows split %d/%d/%d", len(order), n_train, n_val, len(order) - n_train - n_val)
+    return Splits(order[:n_train], order[n_train : n_train + n_val], order[n_train + n_val :])
