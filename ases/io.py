@@ -9,6 +9,9 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)  # read once: the process umask, applied to atomically written files
+
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
     """Writes ``data`` to ``path`` atomically (temp file in the same folder, then rename)."""
@@ -16,6 +19,7 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; results are for sharing
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

@@ -46,3 +46,13 @@ def test_atomic_writes_leave_no_temp_files(tmp_path):
     assert json.loads((tmp_path / "m.json").read_text()) == {"test/acc": 0.5}
     assert read_jsonl(tmp_path / "p.jsonl") == [{"a": 1}, {"a": "二"}]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "p.jsonl"]
+
+
+def test_atomic_files_get_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    path = write_json_atomic(tmp_path / "m.json", {"a": 1})
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
