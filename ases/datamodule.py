@@ -94,9 +94,9 @@ class RowsDataModule(L.LightningDataModule):
         # Count what truncation cuts, so it is reported rather than silent.
         self.truncated[f"{split}_sources"] = sum(len(s) > self.max_source_len for s in src)
         self.truncated[f"{split}_targets"] = sum(len(t) > self.max_target_len for t in tgt)
-        eos = self.tokenizer.eos_token_id
-        src = [s if len(s) <= self.max_source_len else s[: self.max_source_len - 1] + [eos] for s in src]
-        tgt = [t if len(t) <= self.max_target_len else t[: self.max_target_len - 1] + [eos] for t in tgt]
+        end = [] if self.tokenizer.eos_token_id is None else [self.tokenizer.eos_token_id]
+        src = [s if len(s) <= self.max_source_len else s[: self.max_source_len - len(end)] + end for s in src]
+        tgt = [t if len(t) <= self.max_target_len else t[: self.max_target_len - len(end)] + end for t in tgt]
         return _Encoded(src, tgt, [r.kind == "AS" for r in rows])
 
     def setup(self, stage: str | None = None) -> None:

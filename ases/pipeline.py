@@ -98,9 +98,17 @@ def piece_scorer(cfg: DictConfig, spec: ModelSpec, tokenizer, task: Task,
     scfg = cfg.seg.scorer
     if scfg.get("path"):
         model = load_scorer(scfg.path, tokenizer)
-        identity: object = {"path": str(Path(scfg.path).expanduser().resolve())}
+        folder = Path(scfg.path).expanduser().resolve()
+        # the weights' sizes and times too: a scorer retrained into the same folder must
+        # not reuse the old scores
+        weights = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                         for p in folder.iterdir() if p.suffix in (".safetensors", ".bin"))
+        identity: object = {"path": str(folder), "weights": weights}
     else:
-        trainer_cfg = OmegaConf.merge(cfg.trainer, scfg.get("trainer") or {})
+        # One device, no DDP: the scorer is built inside the cache's file lock, where a
+        # re-launched DDP rank would wait on the lock its own rank 0 holds.
+        trainer_cfg = OmegaConf.merge(OmegaConf.to_container(cfg.trainer, resolve=True),
+                                      {"devices": 1, "strategy": "auto"}, scfg.get("trainer") or {})
         identity = {
             "train": cache_key([(p.qid, p.question, p.pieces) for p in train]),
             "val": cache_key([(p.qid, p.question, p.pieces) for p in val]),

@@ -113,3 +113,10 @@ def test_fast_report_runs_on_cpet11k(path, cpet_dir, tmp_path):
         text = "".join(p["generated"] for p in preds)
         assert len(text) > 20
         assert sum("\u4e00" <= c <= "\u9fff" for c in text) > 0.5 * len(text)  # Chinese output
+
+
+def test_files_with_repeated_ids_are_refused(tmp_path):
+    rows = [{"q": "a", "t": "b", "id": 7}, {"q": "c", "t": "d", "id": 7}]
+    (tmp_path / "dup.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(ValueError, match="rows 1 and 2 share the id '7'"):
+        load_files(str(tmp_path / "dup.jsonl"), {"input": "q", "target": "t", "id": "id"})

@@ -192,3 +192,20 @@ def test_segment_all_with_entropy_on_a_real_tiny_scorer(tiny, tmp_path):
     assert scores == again
     out = segment_all(["a", "b"], QUESTIONS, PIECES, scores, 1.0)
     assert [len(s.tags) for s in out] == [len(p) for p in PIECES]
+
+
+def test_scores_of_a_given_scorer_folder_follow_its_weights(tiny, tmp_path, monkeypatch):
+    """Retraining a scorer into the same folder must not reuse the old cached scores."""
+    model, tok = tiny
+    task, pieced = _pieced(4)
+    folder = tmp_path / "scorer"
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    cfg = compose_cfg(["seg=entropy", "debug=fast", f"cache_dir={tmp_path / 'cache'}",
+                       f"seg.scorer.path={folder}"])
+    spec = ModelSpec(**{k: v for k, v in cfg.model.items()})
+    first = pipeline.piece_scorer(cfg, spec, tok, task, pieced, pieced).identity
+    time.sleep(0.01)
+    model.save_pretrained(folder)  # "retrained": same path, new files
+    second = pipeline.piece_scorer(cfg, spec, tok, task, pieced, pieced).identity
+    assert first["path"] == second["path"] and first != second

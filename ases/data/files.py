@@ -54,9 +54,13 @@ def read_examples(path: str | Path, columns: Mapping[str, str], prefix: str) -> 
     if missing:
         raise ValueError(f"{path}: column(s) {missing} not found; the file has {sorted(rows[0])}. "
                          "Fix data.columns (e.g. data.columns.input=findings)")
-    out = []
+    out, seen = [], {}
     for i, row in enumerate(rows):
         qid = str(row[wanted["id"]]) if "id" in wanted else str(i)
+        if qid in seen:  # one id, two rows: metrics would pair a prediction with the wrong gold
+            raise ValueError(f"{path}: rows {seen[qid] + 1} and {i + 1} share the id {qid!r} "
+                             f"(column {wanted['id']!r}); ids must be unique")
+        seen[qid] = i
         out.append(Example(f"{prefix}-{qid}", str(row[need["input"]]).strip(),
                            str(row[need["target"]]).strip(),
                            str(row[wanted["answer"]]).strip() if "answer" in wanted else ""))
