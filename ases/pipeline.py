@@ -168,21 +168,20 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
         prepared["data/input_tokens_before"] = mean_tokens(tokenizer, [ex.question for ex in originals])
         prepared["data/input_tokens_after"] = mean_tokens(tokenizer, [ex.question for ex in splits.train])
     pieced_train, pieced_val = cut_pieces(splits.train, task), cut_pieces(splits.val, task)
-    segmenter = instantiate(cfg.seg.segmenter)
-    if cfg.path.uses_segments and segmenter.needs_scorer:
-        segmenter.connect(piece_scorer(cfg, spec, tokenizer, task, pieced_train, pieced_val))
-    if cfg.path.uses_segments:
-        seg_train = segment_pieced(pieced_train, segmenter, cfg.seg.beta, cfg.seg.merge)
-        seg_val = segment_pieced(pieced_val, segmenter, cfg.seg.beta, cfg.seg.merge)
+    segmenter = instantiate(cfg.seg.segmenter)  # built (and so checked) for every path
     metrics: dict[str, float] = {
         "data/n_train": float(len(splits.train)),
         "data/n_val": float(len(splits.val)),
         "data/n_test": float(len(splits.test)),
         **prepared,
+        "data/pieces_mean": sum(len(p.pieces) for p in pieced_train) / len(pieced_train),
     }
-    metrics["data/pieces_mean"] = sum(len(p.pieces) for p in pieced_train) / len(pieced_train)
     rows_fn = instantiate(cfg.path.rows)
     if cfg.path.uses_segments:
+        if segmenter.needs_scorer:
+            segmenter.connect(piece_scorer(cfg, spec, tokenizer, task, pieced_train, pieced_val))
+        seg_train = segment_pieced(pieced_train, segmenter, cfg.seg.beta, cfg.seg.merge)
+        seg_val = segment_pieced(pieced_val, segmenter, cfg.seg.beta, cfg.seg.merge)
         metrics.update(summarize(seg_train))
         write_jsonl_atomic(run_dir / "segments.jsonl", (s.to_json() for s in seg_train))
         train_rows, val_rows = rows_fn(seg_train), rows_fn(seg_val)
