@@ -6,6 +6,7 @@ config stops here: everything below it receives typed arguments.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import asdict, dataclass
@@ -15,11 +16,14 @@ import lightning as L
 import torch
 from hydra.utils import instantiate
 from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.loggers import Logger, WandbLogger
 from omegaconf import DictConfig, OmegaConf
 
 from ases.cache import cache_key
+from ases.cells import cell_name, cell_of, cell_tags
 from ases.data.example import Example, Splits
 from ases.decode import DecodeSettings
+from ases.distributed import is_rank_zero
 from ases.io import write_json_atomic, write_jsonl_atomic
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.spec import ModelSpec
@@ -91,6 +95,21 @@ def path_specs(cfg: DictConfig, spec: ModelSpec) -> list[ModelSpec]:
     return specs
 
 
+def check_shared_tokenizer(specs: list[ModelSpec], spec: ModelSpec, tokenizer,
+                           cache_dir: str) -> None:
+    """Every model of a path reads and writes the run's tokenizer; a pretrained model chosen
+    for one side (``+model@path.as_model=flan-t5-base``) must have the very same vocabulary."""
+    for key, other in zip(("es_model", "as_model"), specs, strict=False):
+        if other.pretrained and other.pretrained != spec.pretrained:
+            vocab = build_tokenizer(other, [], cache_dir).get_vocab()
+            if vocab != tokenizer.get_vocab():
+                raise ValueError(
+                    f"path.{key} ({other.pretrained}) has another tokenizer than model "
+                    f"({spec.pretrained or spec.name}); both dual models share the run's "
+                    "tokenizer, so pick one family, e.g. model=flan-t5-small "
+                    "+model@path.as_model=flan-t5-base")
+
+
 def piece_scorer(cfg: DictConfig, spec: ModelSpec, tokenizer, task: Task,
                  train: list[_Pieced], val: list[_Pieced]) -> PieceScorer:
     """The scorer for entropy/loss segmentation: ``seg.scorer.path``, or the seq2seq
@@ -129,6 +148,33 @@ def piece_scorer(cfg: DictConfig, spec: ModelSpec, tokenizer, task: Task,
     device = "cuda" if cfg.trainer.accelerator == "gpu" and torch.cuda.is_available() else "cpu"
     return PieceScorer(model.to(device), tokenizer, identity, cfg.cache_dir,
                        spec.max_source_len, int(scfg.get("batch_size", 64)))
+
+
+def make_logger(cfg: DictConfig, run_dir: Path) -> Logger | bool:
+    """The ``logger`` choice, writing under the run directory; a W&B run gets its name,
+    group and tags from the grid cell unless the config sets them, and the resolved config."""
+    if not cfg.get("logger"):
+        return False
+    extra: dict = {"save_dir": str(run_dir)}
+    if str(cfg.logger.get("_target_", "")).endswith("WandbLogger"):
+        cell = cell_of(cfg)
+        extra["name"] = cfg.logger.get("name") or cell_name(cell)
+        extra["group"] = cfg.logger.get("group") or cell_name(cell, with_seed=False)
+        extra["tags"] = list(cfg.logger.get("tags") or cell_tags(cell))
+    logger = instantiate(cfg.logger, **extra)
+    logger.log_hyperparams({"config": OmegaConf.to_container(cfg, resolve=True)})
+    return logger
+
+
+def log_predictions_table(logger: WandbLogger, records: list[dict]) -> None:
+    """Test predictions as a ``wandb.Table`` (lists and dicts as JSON text)."""
+    if not records:
+        return
+    columns = list(records[0])
+    def cell(value: object) -> object:
+        return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+    logger.log_table(key="test/predictions", columns=columns,
+                     data=[[cell(r.get(c)) for c in columns] for r in records])
 
 
 def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
@@ -183,14 +229,17 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
         seg_train = segment_pieced(pieced_train, segmenter, cfg.seg.beta, cfg.seg.merge)
         seg_val = segment_pieced(pieced_val, segmenter, cfg.seg.beta, cfg.seg.merge)
         metrics.update(summarize(seg_train))
-        write_jsonl_atomic(run_dir / "segments.jsonl", (s.to_json() for s in seg_train))
+        if is_rank_zero():
+            write_jsonl_atomic(run_dir / "segments.jsonl", (s.to_json() for s in seg_train))
         train_rows, val_rows = rows_fn(seg_train), rows_fn(seg_val)
     else:  # the baseline needs no segmentation (and no scorer)
         train_rows, val_rows = rows_fn(pieced_train), rows_fn(pieced_val)
     metrics["data/rows_train"] = float(len(train_rows))
 
     L.seed_everything(int(cfg.seed), workers=True)  # the same init whatever ran before
-    models = [build_model(s, tokenizer) for s in path_specs(cfg, spec)]
+    specs = path_specs(cfg, spec)
+    check_shared_tokenizer(specs, spec, tokenizer, cfg.cache_dir)
+    models = [build_model(s, tokenizer) for s in specs]
     extra = {"as_model": models[1]} if len(models) == 2 else {}
 
     # Objects go in through partials: instantiate() would turn dataclasses into configs.
@@ -205,14 +254,20 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
 
     checkpoint = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best",
                                  monitor="val/loss", mode="min", save_last=True)
-    logger = instantiate(cfg.logger, save_dir=str(run_dir)) if cfg.get("logger") else False
+    logger = make_logger(cfg, run_dir)
     trainer: L.Trainer = instantiate(cfg.trainer, _partial_=True)(
         default_root_dir=str(run_dir), callbacks=[checkpoint], logger=logger)
-    trainer.fit(module, datamodule=dm)
+    if cfg.get("test_ckpt"):  # evaluate a finished run's checkpoint, e.g. with other decoding
+        best = str(Path(cfg.test_ckpt).expanduser())
+        if not Path(best).is_file():
+            raise FileNotFoundError(f"test_ckpt={cfg.test_ckpt}: no such checkpoint file "
+                                    "(e.g. <run dir>/checkpoints/best.ckpt)")
+    else:
+        trainer.fit(module, datamodule=dm)
+        best = checkpoint.best_model_path or None
+        if best is None:
+            log.warning("no validation ran, so no best checkpoint: testing the last weights")
     fitted = time.perf_counter()
-    best = checkpoint.best_model_path or None
-    if best is None:
-        log.warning("no validation ran, so no best checkpoint: testing the last weights")
     trainer.test(module, datamodule=dm, ckpt_path=best, weights_only=True)
     tested = time.perf_counter()
 
@@ -224,6 +279,9 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
     metrics["time/test_s"] = tested - fitted
     for key, value in dm.truncated.items():
         metrics[f"data/truncated_{key}"] = float(value)
-    write_jsonl_atomic(run_dir / "predictions.jsonl", module.records)
-    write_json_atomic(run_dir / "metrics.json", metrics)
+    if trainer.is_global_zero:  # every rank holds the gathered records; one writes them
+        write_jsonl_atomic(run_dir / "predictions.jsonl", module.records)
+        write_json_atomic(run_dir / "metrics.json", metrics)
+        if isinstance(logger, WandbLogger):
+            log_predictions_table(logger, module.records)
     return metrics

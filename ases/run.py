@@ -1,21 +1,79 @@
-"""Entry point: ``python -m ases.run task=mwp seg=location path=uni``."""
+"""Entry point: ``python -m ases.run task=mwp seg=location path=uni``.
+
+One job = one cell of the grid. ``run.json`` (the cell and its status) is written when the
+job starts and again when it ends; ``metrics.json`` when it ends, also for a failure. In a
+multirun a failing cell is recorded and the sweep goes on with the next one.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import math
+import traceback
+from pathlib import Path
+
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from ases.cells import RUN_FILE, cell_of, register_resolvers
+from ases.distributed import children_rerun_this_job, is_rank_zero
+from ases.io import write_json_atomic, write_text_atomic
 from ases.pipeline import train
 from ases.summary import format_summary
+
+log = logging.getLogger(__name__)
+register_resolvers()  # before Hydra names the run folder
+
+
+def _record(run_dir: Path, cell: dict, overrides: list[str], status: str, error: str | None = None) -> None:
+    if is_rank_zero():
+        info = {"cell": cell, "status": status, "overrides": overrides}
+        write_json_atomic(run_dir / RUN_FILE, {**info, "error": error} if error else info)
+
+
+def _finish_wandb(failed: bool) -> None:
+    """Ends a W&B run left open by this job, so the next job of a sweep starts its own."""
+    with contextlib.suppress(ImportError):
+        import wandb
+        if wandb.run is not None:
+            wandb.finish(exit_code=1 if failed else 0)
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> float | None:
     """Runs one cell of the grid and returns the metric a sweeper optimizes."""
-    run_dir = HydraConfig.get().runtime.output_dir
-    metrics = train(cfg, run_dir)
-    print(format_summary(metrics, run_dir))
+    hydra_cfg = HydraConfig.get()
+    run_dir = Path(hydra_cfg.runtime.output_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    overrides = list(hydra_cfg.overrides.task)
+    cell = cell_of(cfg)
+    _record(run_dir, cell, overrides, "running")
+    failed = True
+    try:
+        with children_rerun_this_job(run_dir, overrides) if multirun else contextlib.nullcontext():
+            metrics = train(cfg, run_dir)
+        failed = False
+    except Exception as err:
+        error = f"{type(err).__name__}: {err}"
+        _record(run_dir, cell, overrides, "failed", error)
+        if is_rank_zero():
+            write_json_atomic(run_dir / "metrics.json", {"status": "failed", "error": error})
+            write_text_atomic(run_dir / "error.txt", traceback.format_exc())
+        if not multirun:
+            raise
+        # The sweep goes on; `python -m ases.report` lists the cell as failed.
+        log.error("cell failed (%s), the sweep goes on: %s; traceback in %s",
+                  run_dir.name, error, run_dir / "error.txt")
+        return math.nan
+    finally:
+        _finish_wandb(failed)
+    _record(run_dir, cell, overrides, "completed")
+    if is_rank_zero():
+        print(format_summary(metrics, run_dir))
     return metrics.get(cfg.get("optimized_metric") or "", None)
 
 

@@ -65,11 +65,17 @@ class DualPath(L.LightningModule):
     def _step(self, batch: dict[str, torch.Tensor], stage: str) -> torch.Tensor:
         losses = self.losses(batch)
         n = sum(count for _, count in losses.values())
+        sync = stage == "val"  # validation picks the checkpoint: every rank must agree
         for kind, (loss, count) in losses.items():
-            self.log(f"{stage}/loss_{kind}", loss, batch_size=count)
+            self.log(f"{stage}/loss_{kind}", loss, batch_size=count, sync_dist=sync)
         # Row-weighted, so a batch's loss does not depend on how its rows split by kind.
         total = sum(loss * count for loss, count in losses.values()) / n
-        self.log(f"{stage}/loss", total, prog_bar=True, batch_size=n)
+        self.log(f"{stage}/loss", total, prog_bar=True, batch_size=n, sync_dist=sync)
+        if stage == "train" and len(losses) == 1 and self.trainer.world_size > 1:
+            # DDP reduces every parameter's gradient each step; a batch with rows of one kind
+            # gives the other model zero gradients instead of none.
+            idle = self.as_model if "es" in losses else self.es_model
+            total = total + 0.0 * sum(p.sum() for p in idle.parameters())
         return total
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
@@ -89,9 +95,7 @@ class DualPath(L.LightningModule):
         self.records += [evaluate.trace_record(ex, tr, self.task) for ex, tr in zip(examples, traces, strict=True)]
 
     def on_test_epoch_end(self) -> None:
-        self.records, self.test_metrics = evaluate.test_metrics(
-            self.records, self.trainer.datamodule.test_examples, self.task)
-        self.log_dict(self.test_metrics)
+        evaluate.end_test_epoch(self)
 
     def configure_optimizers(self):
         named = chain(self.es_model.named_parameters(prefix="es"),

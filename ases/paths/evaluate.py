@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import lightning as L
 import torch
 from transformers import get_linear_schedule_with_warmup
 
 from ases.data.example import Example
 from ases.decode import MAX_ROUNDS, Trace
+from ases.distributed import gather_objects
 from ases.tasks.base import Task
 
 
@@ -31,9 +33,10 @@ def trace_record(example: Example, trace: Trace, task: Task) -> dict:
 
 
 def test_metrics(records: list[dict], examples: Sequence[Example], task: Task) -> tuple[list[dict], dict]:
-    """Sorts records by qid and computes the task's metrics plus decoding diagnostics."""
+    """Sorts records by qid (one per qid: a DDP sampler repeats examples to even out its
+    shards) and computes the task's metrics plus decoding diagnostics."""
     by_id = {ex.qid: ex for ex in examples}
-    records = sorted(records, key=lambda r: r["qid"])
+    records = sorted({r["qid"]: r for r in reversed(records)}.values(), key=lambda r: r["qid"])
     n = max(len(records), 1)
     metrics = task.metrics([by_id[r["qid"]] for r in records], [r["generated"] for r in records], records)
     metrics["test/rounds_mean"] = sum(r["rounds"] for r in records) / n
@@ -43,6 +46,14 @@ def test_metrics(records: list[dict], examples: Sequence[Example], task: Task) -
     if checked:  # where the task can check intermediate numbers (MWP)
         metrics["test/wrong_step_rate"] = sum(r["first_wrong_round"] is not None for r in checked) / len(checked)
     return records, metrics
+
+
+def end_test_epoch(module: L.LightningModule) -> None:
+    """Gathers every rank's test records (each rank decoded its shard), then computes and
+    logs the metrics, the same on every rank, into ``module.records``/``test_metrics``."""
+    module.records, module.test_metrics = test_metrics(
+        gather_objects(module.records), module.trainer.datamodule.test_examples, module.task)
+    module.log_dict(module.test_metrics, rank_zero_only=True)
 
 
 def adamw_with_warmup(named_params: Iterable[tuple[str, torch.nn.Parameter]], lr: float,

@@ -65,7 +65,8 @@ class SingleModelPath(L.LightningModule):
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         loss = self(**batch)
-        self.log("val/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0])
+        self.log("val/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0],
+                 sync_dist=True)  # the checkpoint choice must agree across DDP ranks
 
     def generate_traces(self, questions: list[str]) -> list[Trace]:
         """Decodes a batch of questions with this path's decoder."""
@@ -84,9 +85,7 @@ class SingleModelPath(L.LightningModule):
         self.records += [evaluate.trace_record(ex, tr, self.task) for ex, tr in zip(examples, traces, strict=True)]
 
     def on_test_epoch_end(self) -> None:
-        self.records, self.test_metrics = evaluate.test_metrics(
-            self.records, self.trainer.datamodule.test_examples, self.task)
-        self.log_dict(self.test_metrics)
+        evaluate.end_test_epoch(self)
 
     def configure_optimizers(self):
         return evaluate.adamw_with_warmup(self.model.named_parameters(), self.lr, self.weight_decay,

@@ -1,0 +1,62 @@
+"""Hydra's basic sweeper, minus cells that repeat another cell.
+
+``path=seq2seq,uni,dual seg=entropy,loss`` would run the seq2seq baseline once per
+segmenter although the baseline never segments. This sweeper composes each cell, and a
+cell whose path uses no segments drops its ``seg`` overrides before the duplicates go.
+It is the default sweeper of ``conf/config.yaml`` (Hydra finds sweepers only in the
+``hydra_plugins`` package).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.override_parser.types import Override
+
+log = logging.getLogger(__name__)
+
+
+def _is_seg_override(override: str) -> bool:
+    key = override.lstrip("+~").split("=", 1)[0]
+    return key == "seg" or key.startswith(("seg.", "seg@", "seg/"))
+
+
+class GridSweeper(BasicSweeper):
+    """Runs the Cartesian product of the sweep lists, each distinct cell once."""
+
+    def split_arguments(self, overrides: list[Override],  # type: ignore[override]
+                        max_batch_size: int | None) -> list[list[list[str]]]:
+        cells = BasicSweeper.split_arguments(overrides, None)[0]
+        kept, seen = [], set()
+        for cell in cells:
+            key = self.cell_key(cell)
+            if key not in seen:
+                seen.add(key)
+                kept.append(cell)
+        if len(kept) < len(cells):
+            log.info("%d of %d cells repeat another cell (a path without segments ignores "
+                     "seg choices) and are skipped", len(cells) - len(kept), len(cells))
+        return list(BasicSweeper.split_overrides_to_chunks(kept, max_batch_size))
+
+    def sweep(self, arguments: list[str]) -> Any:
+        """Runs every cell; a failed cell (``ases.run`` returns NaN for it and records it in
+        its run folder) does not stop the others, and the sweep ends with an error naming
+        the failed cells, after all have run."""
+        returns = super().sweep(arguments)
+        failed = [" ".join(r.overrides) for batch in returns for r in batch
+                  if isinstance(r.return_value, float) and math.isnan(r.return_value)]
+        if failed:
+            raise RuntimeError(f"{len(failed)} of {sum(len(b) for b in returns)} cells failed "
+                               "(each run folder has run.json and error.txt): " + "; ".join(failed))
+        return returns
+
+    def cell_key(self, cell: list[str]) -> tuple[str, ...]:
+        """The cell's overrides, without seg choices where its path ignores them."""
+        assert self.hydra_context is not None and self.config is not None
+        cfg = self.hydra_context.config_loader.load_sweep_config(self.config, list(cell))
+        if cfg.path.get("uses_segments", True):
+            return tuple(cell)
+        return tuple(o for o in cell if not _is_seg_override(o))

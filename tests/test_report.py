@@ -1,0 +1,173 @@
+"""The cross-run report, on hand-written run directories (no training)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ases.report import find_runs, load_run, main, metric_of
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def make_run(root, name, *, task="mwp", seg="entropy", path="uni", beta=1.4, gamma=None,
+             seed=0, metrics=None, status="completed", error=None):
+    """A run directory as the pipeline leaves it; ``metrics=None`` writes no metrics.json."""
+    d = root / name
+    d.mkdir(parents=True)
+    if path == "seq2seq":
+        seg = beta = None
+    cell = {"task": task, "data": "synthetic", "seg": seg, "path": path, "beta": beta,
+            "gamma": gamma, "model": "tiny", "seed": seed}
+    run = {"cell": cell, "status": status, "overrides": [f"seed={seed}"]}
+    if error:
+        run["error"] = error
+    (d / "run.json").write_text(json.dumps(run))
+    if metrics is not None:
+        (d / "metrics.json").write_text(json.dumps(metrics))
+    return d
+
+
+def report(root, *args):
+    """Runs the CLI on ``root``; returns (report.md text, report.json rows by cell name)."""
+    assert main([str(root), *map(str, args)]) == 0
+    out = root / "report"
+    rows = json.loads((out / "report.json").read_text())
+    return (out / "report.md").read_text(), {r["name"]: r for r in rows}
+
+
+def test_mean_and_sample_std_over_seeds(tmp_path):
+    for seed, acc in enumerate([0.5, 0.6, 0.7]):
+        make_run(tmp_path, f"{seed}_uni", seed=seed,
+                 metrics={"test/acc": acc, "seg/as_fraction": 0.2 + seed / 10, "test/rounds_mean": 3.0})
+    make_run(tmp_path, "3_dual", path="dual", metrics={"test/acc": 0.3})
+    md, rows = report(tmp_path)
+    uni = rows["mwp-entropy-uni-b1.4"]
+    assert (uni["n_completed"], uni["n_runs"], uni["status"]) == (3, 3, "ok")
+    assert uni["mean"] == pytest.approx(0.6) and uni["std"] == pytest.approx(0.1)  # ddof=1
+    assert uni["as_fraction"] == pytest.approx(0.3) and uni["rounds"] == pytest.approx(3.0)
+    assert "| 3/3 | 0.6000 ± 0.1000 |" in md
+    dual = rows["mwp-entropy-dual-b1.4"]
+    assert dual["std"] is None and "| 1/1 | 0.3000 |" in md  # no ± with one seed
+    assert "mwp → `test/acc`" in md
+
+
+def test_failed_and_incomplete_cells_get_rows(tmp_path):
+    make_run(tmp_path, "0_dual", path="dual", status="failed", error="ValueError: boom",
+             metrics={"status": "failed", "error": "ValueError: boom"})
+    make_run(tmp_path, "1_uni", status="running")  # killed: no metrics.json
+    for seed in (0, 1):
+        make_run(tmp_path, f"2_uni_b2_s{seed}", beta=2.0, seed=seed, metrics={"test/acc": 0.5})
+    make_run(tmp_path, "2_uni_b2_s2", beta=2.0, seed=2)
+    md, rows = report(tmp_path)
+    failed, killed, mixed = (rows[f"mwp-entropy-{c}"] for c in ("dual-b1.4", "uni-b1.4", "uni-b2"))
+    assert (failed["status"], failed["mean"], failed["errors"]) == ("1 failed", None, ["ValueError: boom"])
+    assert killed["status"] == "1 incomplete" and "no metrics.json" in killed["errors"][0]
+    assert mixed["status"] == "2 ok, 1 incomplete" and mixed["mean"] == pytest.approx(0.5)
+    assert "| 0/1 | failed: ValueError: boom |" in md
+    assert "| 0/1 | incomplete: no metrics.json (run.json status: running) |" in md
+    assert "## Failed or incomplete runs (3)" in md
+    assert f"`{tmp_path / '0_dual'}`: failed: ValueError: boom" in md
+
+
+def test_corrupt_run_json_is_a_failed_run_naming_the_file(tmp_path):
+    make_run(tmp_path, "0_ok", metrics={"test/acc": 0.5})
+    bad = tmp_path / "1_bad"
+    bad.mkdir()
+    (bad / "run.json").write_text("{not json")
+    half = make_run(tmp_path, "2_half", path="dual", metrics={})
+    (half / "metrics.json").write_text('{"test/acc": 0.')  # cut off mid-write
+    md, rows = report(tmp_path)
+    assert load_run(bad)["status"] == "failed"
+    assert str(bad / "run.json") in rows["?-?"]["errors"][0]
+    assert rows["mwp-entropy-uni-b1.4"]["mean"] == pytest.approx(0.5)
+    assert f"`{bad}`: failed: {bad / 'run.json'}: not valid JSON" in md
+    assert rows["mwp-entropy-dual-b1.4"]["status"] == "1 failed"
+    assert str(half / "metrics.json") in rows["mwp-entropy-dual-b1.4"]["errors"][0]
+
+
+def test_best_cell_and_delta_vs_baseline(tmp_path):
+    make_run(tmp_path, "mwp_base", path="seq2seq", metrics={"test/acc": 0.5})
+    make_run(tmp_path, "mwp_uni", metrics={"test/acc": 0.6})
+    make_run(tmp_path, "mwp_dual", path="dual", metrics={"test/acc": 0.4})
+    make_run(tmp_path, "pet_base", task="pet", path="seq2seq", gamma=0.5,
+             metrics={"test/rougeL": 0.40, "test/acc": 0.9})
+    make_run(tmp_path, "pet_uni", task="pet", gamma=0.5, metrics={"test/rougeL": 0.35})
+    md, rows = report(tmp_path)
+    assert rows["mwp-entropy-uni-b1.4"]["delta"] == pytest.approx(0.1)
+    assert rows["mwp-entropy-dual-b1.4"]["delta"] == pytest.approx(-0.1)
+    assert rows["mwp-seq2seq"]["delta"] is None  # no Δ against itself
+    assert rows["pet-entropy-uni-b1.4-g0.5"]["delta"] == pytest.approx(-0.05)  # by rougeL, not acc
+    assert "- mwp: `mwp-entropy-uni-b1.4`" in md and "- pet: `pet-seq2seq-g0.5`" in md
+    assert "| +0.1000 |" in md and "| -0.1000 |" in md
+    assert "| 0.5000 | `mwp-entropy-uni-b1.4` | 0.6000 | +0.1000 | AS-ES beats the baseline |" in md
+    assert ("| 0.4000 | `pet-entropy-uni-b1.4-g0.5` | 0.3500 | -0.0500 | "
+            "AS-ES does not beat the baseline |") in md
+
+
+def test_plots_written_when_beta_and_gamma_vary(tmp_path):
+    for i, beta in enumerate([1.0, 1.4, 2.0]):
+        for seed in (0, 1):
+            make_run(tmp_path, f"{i}_b{beta}_s{seed}", beta=beta, seed=seed,
+                     metrics={"test/acc": 0.5 + beta / 10 + seed / 100, "seg/as_fraction": beta / 4})
+    make_run(tmp_path, "base", path="seq2seq", metrics={"test/acc": 0.55})
+    for gamma in (0.3, 0.7):
+        make_run(tmp_path, f"pet_g{gamma}", task="pet", gamma=gamma, metrics={"test/rougeL": gamma})
+    md, _ = report(tmp_path)
+    names = ["metric_vs_beta_mwp.png", "as_fraction_vs_beta_mwp.png", "metric_vs_gamma_pet.png"]
+    for name in names:
+        assert (tmp_path / "report" / name).read_bytes().startswith(PNG_MAGIC)
+        assert f"]({name})" in md
+    assert sorted(p.name for p in (tmp_path / "report").glob("*.png")) == sorted(names)
+
+
+def test_no_plots_when_beta_does_not_vary(tmp_path):
+    for seed in (0, 1):
+        make_run(tmp_path, f"uni_s{seed}", seed=seed, metrics={"test/acc": 0.5, "seg/as_fraction": 0.3})
+    make_run(tmp_path, "dual", path="dual", metrics={"test/acc": 0.4})
+    md, _ = report(tmp_path)
+    assert not list((tmp_path / "report").glob("*.png"))
+    assert ".png" not in md and "None (no β or γ varies)." in md
+
+
+def test_cli_out_and_metric(tmp_path, capsys):
+    runs, out = tmp_path / "runs", tmp_path / "elsewhere"
+    for seed, bleu in enumerate([10.0, 20.0]):
+        make_run(runs, f"s{seed}", seed=seed, metrics={"test/acc": 0.5, "test/bleu": bleu})
+    assert main([str(runs), "--out", str(out), "--metric", "test/bleu"]) == 0
+    (row,) = json.loads((out / "report.json").read_text())
+    assert row["metric"] == "test/bleu" and row["mean"] == pytest.approx(15.0)
+    assert row["std"] == pytest.approx(7.0710678)
+    assert "15.0000 ± 7.0711" in (out / "report.md").read_text()
+    assert capsys.readouterr().out.strip().endswith(str(out / "report.md"))
+    assert not (runs / "report").exists()
+
+
+def test_nested_multirun_layout_is_discovered(tmp_path):
+    multirun = tmp_path / "outputs" / "multiruns" / "2024-05-01" / "12-00-00"
+    make_run(multirun, "1_mwp-entropy-dual", path="dual", metrics={"test/acc": 0.4})
+    make_run(multirun, "0_mwp-entropy-uni", metrics={"test/acc": 0.6})
+    (multirun / "multirun.yaml").write_text("hydra: {}\n")
+    md, rows = report(tmp_path / "outputs")
+    assert set(rows) == {"mwp-entropy-uni-b1.4", "mwp-entropy-dual-b1.4"}
+    assert find_runs([tmp_path]) == [multirun / "0_mwp-entropy-uni", multirun / "1_mwp-entropy-dual"]
+    # A run directory itself works too, and giving it twice counts it once.
+    run = multirun / "0_mwp-entropy-uni"
+    assert main([str(run), str(run), "--out", str(tmp_path / "one")]) == 0
+    assert len(json.loads((tmp_path / "one" / "report.json").read_text())) == 1
+
+
+def test_no_runs_is_a_clear_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit, match=r"no run\.json found under .*empty"):
+        main([str(tmp_path / "empty")])
+    with pytest.raises(SystemExit, match="not a directory: .*missing"):
+        main([str(tmp_path / "missing")])
+
+
+def test_metric_of_other_task_falls_back_to_first_test_key():
+    runs = [{"cell": {"task": "qa"}, "metrics": {"val/loss": 1.0, "test/f1": 0.5, "test/em": 0.4}}]
+    assert metric_of("qa", runs) == "test/em"
+    assert metric_of("mwp", runs) == "test/acc" and metric_of("pet", runs) == "test/rougeL"
+    assert metric_of("qa", runs, "test/f1") == "test/f1"
