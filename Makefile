@@ -8,7 +8,7 @@ ARGS ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv run test test-fast bench lint format clean
+.PHONY: help venv run smoke test test-fast bench lint format clean
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,6 +25,10 @@ venv: $(VENV)/.installed  ## create .venv (torch first, then ases with its dev e
 run: venv  ## run the default job offline (ARGS="path=seq2seq" etc. to override)
 	HF_HUB_OFFLINE=1 $(PY) -m ases.run $(ARGS)
 
+smoke: venv  ## every grid cell of both tasks at a tiny size (18 jobs), then the report
+	HF_HUB_OFFLINE=1 $(PY) -m ases.run -m experiment=smoke hydra.sweep.dir=outputs/multiruns/smoke $(ARGS)
+	$(PY) -m ases.report outputs/multiruns/smoke
+
 test: venv  ## run the whole test suite
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q $(ARGS)
 
@@ -35,7 +39,7 @@ bench: venv  ## benchmarks, side by side; writes bench/out/results.json
 	HF_HUB_OFFLINE=1 $(PY) -m bench.run $(ARGS)
 
 lint: venv  ## ruff check
-	$(PY) -m ruff check ases tests bench
+	$(PY) -m ruff check ases tests bench hydra_plugins
 
 format: venv  ## ruff format and fix
 	$(PY) -m ruff format ases tests bench && $(PY) -m ruff check --fix ases tests bench

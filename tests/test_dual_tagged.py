@@ -145,3 +145,28 @@ def test_each_dual_model_can_have_its_own_size():
     es, as_ = path_specs(cfg, spec)
     assert es == spec and as_.d_model == 96 and as_.d_kv == 24 and as_.d_ff == spec.d_ff
     assert len(path_specs(compose_cfg(["path=uni"]), spec)) == 1
+
+
+def test_a_dual_model_can_be_another_model_choice_with_the_same_tokenizer(monkeypatch):
+    from conftest import compose_cfg
+
+    import ases.pipeline as pipeline
+
+    cfg = compose_cfg(["path=dual", "model=flan-t5-small", "+model@path.as_model=flan-t5-base"])
+    spec = ModelSpec(**cfg.model)
+    es, as_ = pipeline.path_specs(cfg, spec)
+    assert es.pretrained == "google/flan-t5-small" and as_.pretrained == "google/flan-t5-base"
+
+    class Vocab:
+        def __init__(self, vocab):
+            self.vocab = vocab
+
+        def get_vocab(self):
+            return dict(self.vocab)
+
+    run_tokenizer = Vocab({"a": 0, "b": 1})
+    monkeypatch.setattr(pipeline, "build_tokenizer", lambda s, texts, cache: Vocab({"a": 0, "b": 1}))
+    pipeline.check_shared_tokenizer([es, as_], spec, run_tokenizer, "unused")  # same family: fine
+    monkeypatch.setattr(pipeline, "build_tokenizer", lambda s, texts, cache: Vocab({"a": 0, "c": 1}))
+    with pytest.raises(ValueError, match=r"path\.as_model \(google/flan-t5-base\) has another tokenizer"):
+        pipeline.check_shared_tokenizer([es, as_], spec, run_tokenizer, "unused")

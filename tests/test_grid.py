@@ -62,8 +62,9 @@ def test_slurm_launcher_composes_with_the_documented_fields():
 
 @pytest.mark.slow
 def test_smoke_grid_runs_every_cell_once_and_reports(tmp_path):
-    sweep = tmp_path / "smoke"
-    done = _ases("-m", "experiment=smoke", f"hydra.sweep.dir={sweep}")
+    sweep, cache = tmp_path / "smoke", tmp_path / "cache"
+    done = _ases("-m", "experiment=smoke", f"hydra.sweep.dir={sweep}",
+                 env={"ASES_CACHE_DIR": str(cache)})
     assert done.returncode == 0, done.stderr[-3000:]
     runs = _runs(sweep)
     # 2 tasks x (baseline + 4 segmenters x {uni, dual}): the baseline is not run per segmenter
@@ -75,6 +76,8 @@ def test_smoke_grid_runs_every_cell_once_and_reports(tmp_path):
     for name in runs:
         metrics = json.loads((sweep / name / "metrics.json").read_text())
         assert metrics["test/n"] == 16
+    # the scorer is built once per task and reused by the 4 entropy/loss jobs of that task
+    assert len([p for p in (cache / "scorer").iterdir() if p.is_dir()]) == 2
     rep = _report(str(sweep))
     assert rep.returncode == 0, rep.stderr[-2000:]
     rows = json.loads((sweep / "report" / "report.json").read_text())
