@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass
@@ -14,14 +14,20 @@ class Comparison:
 
     name: str
     ases: float
-    """ases' throughput (median over repeats)."""
-    baseline: float
-    """The baseline's throughput (median over repeats)."""
+    """ases' throughput (median over repeats), or a measured time where there is no baseline."""
+    baseline: float | None
+    """The baseline's throughput (median over repeats); None where there is no baseline."""
     unit: str
-    ratio: float
+    ratio: float | None
     """ases / baseline: above 1 means ases is faster."""
     target: float
+    """The ratio to reach, or (no baseline) the most ``ases`` may be."""
     met: bool
+    higher_is_better: bool = True
+    repeats: int = 1
+    extra: dict = field(default_factory=dict)
+    """Anything else measured (seconds per side, peak memory, ...)."""
+    note: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -38,4 +44,6 @@ def compare(name: str, ases: Callable[[], object], baseline: Callable[[], object
             fn()
             times.append(time.perf_counter() - start)
     a, b = work / statistics.median(ases_s), work / statistics.median(base_s)
-    return Comparison(name, a, b, unit, a / b, target, a / b >= target)
+    return Comparison(name, a, b, unit, a / b, target, a / b >= target, repeats=repeats,
+                      extra={"ases_s": [round(t, 3) for t in ases_s],
+                             "baseline_s": [round(t, 3) for t in base_s]})

@@ -1,0 +1,90 @@
+"""Decoding benchmarks on the trained bench model (bench/model.py) and its test set.
+
+``decode_vs_per_example``: ases' batched iterative decoding (length-sorted batches of
+``datamodule.eval_batch_size``, finished examples dropped each round) against the authors'
+pattern, one example at a time, with the same weights, greedy settings and stop rule.
+The outputs are checked identical before anything is timed.
+
+``decode_vs_one_pass``: the cost of one generated token in iterative decoding (a fresh
+encoder pass over the grown context every round) against one-pass decoding (one encoder
+pass, then the cached decoder). Both sides are made to write exactly the same number of
+tokens per example (``min_new_tokens`` = ``max_new_tokens``, a stop rule that never holds),
+so the per-token cost compares like with like.
+"""
+
+from __future__ import annotations
+
+import functools
+from contextlib import contextmanager
+
+from ases.decode import DecodeSettings, decode_iterative, decode_one_pass
+from bench.model import Bench
+from bench.timing import Comparison, compare
+
+
+def batched(b: Bench, questions: list[str], settings: DecodeSettings, batch_size: int) -> list:
+    """What the test loop does: similar lengths decode together, in batches."""
+    order = sorted(range(len(questions)), key=lambda i: len(questions[i]))
+    traces: list = [None] * len(questions)
+    for start in range(0, len(order), batch_size):
+        chunk = order[start: start + batch_size]
+        out = decode_iterative(b.model, b.tokenizer, [questions[i] for i in chunk],
+                               b.task.is_finished, b.spec.max_source_len, settings)
+        for i, trace in zip(chunk, out, strict=True):
+            traces[i] = trace
+    return traces
+
+
+def per_example(b: Bench, questions: list[str], settings: DecodeSettings) -> list:
+    """The authors' pattern: one example, one generate call per round, at a time."""
+    return [decode_iterative(b.model, b.tokenizer, [q], b.task.is_finished,
+                             b.spec.max_source_len, settings)[0] for q in questions]
+
+
+def vs_per_example(b: Bench, n: int = 64, repeats: int = 3) -> Comparison:
+    questions = [ex.question for ex in b.test[:n]]
+    settings = DecodeSettings(**b.cfg.decode)
+    batch_size = int(b.cfg.datamodule.eval_batch_size)
+    fast, slow = batched(b, questions, settings, batch_size), per_example(b, questions, settings)
+    if [t.segments for t in fast] != [t.segments for t in slow]:
+        raise AssertionError("batched and per-example decoding differ; the timing means nothing")
+    rounds = sum(t.rounds for t in fast) / n
+    print(f"decode_vs_per_example: {n} examples, {rounds:.2f} rounds each, outputs identical")
+    return compare("decode_vs_per_example",
+                   ases=lambda: batched(b, questions, settings, batch_size),
+                   baseline=lambda: per_example(b, questions, settings),
+                   work=n, unit="ex/s", target=5.0, repeats=repeats)
+
+
+@contextmanager
+def writing_exactly(model, tokens: int):
+    """Every ``generate`` call of ``model`` writes ``tokens`` tokens (no early end)."""
+    model.generate = functools.partial(type(model).generate, model, min_new_tokens=tokens)
+    try:
+        yield
+    finally:
+        del model.generate
+
+
+def vs_one_pass(b: Bench, n: int = 32, rounds: int = 4, per_round: int = 32,
+                repeats: int = 3) -> Comparison:
+    questions = [ex.question for ex in b.test[:n]]
+    total = rounds * per_round
+    iterative = DecodeSettings(num_beams=1, max_new_tokens=per_round, max_rounds=rounds)
+
+    def run_iterative() -> list:
+        with writing_exactly(b.model, per_round):
+            return decode_iterative(b.model, b.tokenizer, questions, lambda text: False,
+                                    b.spec.max_source_len, iterative)
+
+    def run_one_pass() -> list:
+        with writing_exactly(b.model, total):
+            return decode_one_pass(b.model, b.tokenizer, questions, b.spec.max_source_len, total,
+                                   DecodeSettings(num_beams=1))
+
+    check = run_iterative()
+    assert all(t.rounds == rounds for t in check), "every example must run every round"
+    # tokens per second on both sides (the same tokens): a cost per token at most 1.5x the
+    # one-pass cost is a rate at least 1/1.5 of the one-pass rate
+    return compare("decode_vs_one_pass", ases=run_iterative, baseline=run_one_pass,
+                   work=n * total, unit="tok/s", target=round(1 / 1.5, 3), repeats=repeats)
