@@ -52,6 +52,8 @@ def cached_dir(root: str | Path, kind: str, key: object, build: Callable[[Path],
             return final
         if final.exists():  # left over from a killed build: never trust it
             shutil.rmtree(final)
+        for stale in base.glob(f".{digest}.*"):  # a killed build's temporary folder
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(dir=base, prefix=f".{digest}."))
         try:
             log.info("building %s cache entry %s", kind, digest)

@@ -57,6 +57,19 @@ def _examples_collate(batch: list[Example]) -> dict[str, list[dict]]:
     return {"examples": [asdict(ex) for ex in batch]}
 
 
+class EpochSeededSampler(LengthGroupedSampler):
+    """Length-grouped batches whose order depends on (seed, epoch) only, so a run resumed at
+    an epoch boundary sees the very batches the uninterrupted run saw. Lightning calls
+    ``set_epoch`` before each epoch."""
+
+    def __init__(self, batch_size: int, lengths: list[int], seed: int):
+        self.seed = seed
+        super().__init__(batch_size, lengths=lengths, generator=torch.Generator().manual_seed(seed))
+
+    def set_epoch(self, epoch: int) -> None:
+        self.generator = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
+
+
 class RowsDataModule(L.LightningDataModule):
     """Training and validation rows, and the test examples for decoding.
 
@@ -110,8 +123,7 @@ class RowsDataModule(L.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         assert self._train is not None
         lengths = [len(s) + len(t) for s, t in zip(self._train.sources, self._train.targets, strict=True)]
-        gen = torch.Generator().manual_seed(self.seed)
-        sampler = LengthGroupedSampler(self.batch_size, lengths=lengths, generator=gen)
+        sampler = EpochSeededSampler(self.batch_size, lengths=lengths, seed=self.seed)
         return DataLoader(self._train, batch_size=self.batch_size, sampler=sampler,
                           collate_fn=_PadCollate(self.tokenizer.pad_token_id),
                           num_workers=self.num_workers)

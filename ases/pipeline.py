@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ from ases.distributed import is_rank_zero
 from ases.io import write_json_atomic, write_jsonl_atomic
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.spec import ModelSpec
+from ases.paths import evaluate
+from ases.resume import maybe_kill
 from ases.segment.base import SegmentedCoT, Segmenter, check_beta, segment_all, summarize
 from ases.segment.scorer import PieceScorer, cached_scorer, load_scorer
 from ases.segment.scorer_fit import fit_scorer
@@ -177,13 +180,22 @@ def log_predictions_table(logger: WandbLogger, records: list[dict]) -> None:
                      data=[[cell(r.get(c)) for c in columns] for r in records])
 
 
-def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
+class _KillSwitch(L.Callback):
+    """``ASES_KILL_AT=fit_step:N`` (tests only): SIGKILL after optimizer step N."""
+
+    def on_train_batch_end(self, trainer, *args) -> None:
+        maybe_kill("fit_step", trainer.global_step)
+
+
+def train(cfg: DictConfig, run_dir: str | Path, resume: bool = False) -> dict[str, float]:
     """Runs the whole experiment described by ``cfg`` and writes its run directory.
 
     Args:
         cfg: the composed Hydra config (``conf/config.yaml``).
         run_dir: where checkpoints, logs, ``segments.jsonl``, ``predictions.jsonl`` and
             ``metrics.json`` go.
+        resume: continue a killed run in ``run_dir``: training from ``last.ckpt``, test
+            decoding after the problems already decoded.
 
     Returns:
         The flat metrics also written to ``metrics.json`` (``test/acc``, …).
@@ -240,6 +252,11 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
     specs = path_specs(cfg, spec)
     check_shared_tokenizer(specs, spec, tokenizer, cfg.cache_dir)
     models = [build_model(s, tokenizer) for s in specs]
+    if cfg.trainer.accelerator == "gpu":  # TF32 matmuls where bf16 autocast does not reach
+        torch.set_float32_matmul_precision(str(cfg.get("matmul_precision") or "high"))
+    if cfg.get("compile"):
+        for model in models:
+            model.compile()  # in place: checkpoint keys stay those of the plain model
     extra = {"as_model": models[1]} if len(models) == 2 else {}
 
     # Objects go in through partials: instantiate() would turn dataclasses into configs.
@@ -255,15 +272,26 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
     checkpoint = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best",
                                  monitor="val/loss", mode="min", save_last=True)
     logger = make_logger(cfg, run_dir)
+    callbacks: list[L.Callback] = [checkpoint]
+    if os.environ.get("ASES_KILL_AT"):
+        callbacks.append(_KillSwitch())
     trainer: L.Trainer = instantiate(cfg.trainer, _partial_=True)(
-        default_root_dir=str(run_dir), callbacks=[checkpoint], logger=logger)
+        default_root_dir=str(run_dir), callbacks=callbacks, logger=logger)
+    module.progress_dir = run_dir  # test records are appended there as they are decoded
+    last = run_dir / "checkpoints" / "last.ckpt"
+    if not resume and trainer.is_global_zero:
+        for stale in run_dir.glob(evaluate.PROGRESS.format(rank="*")):
+            stale.unlink()
     if cfg.get("test_ckpt"):  # evaluate a finished run's checkpoint, e.g. with other decoding
         best = str(Path(cfg.test_ckpt).expanduser())
         if not Path(best).is_file():
             raise FileNotFoundError(f"test_ckpt={cfg.test_ckpt}: no such checkpoint file "
                                     "(e.g. <run dir>/checkpoints/best.ckpt)")
     else:
-        trainer.fit(module, datamodule=dm)
+        resume_from = str(last) if resume and last.is_file() else None
+        if resume_from:
+            log.info("resuming training from %s", resume_from)
+        trainer.fit(module, datamodule=dm, ckpt_path=resume_from, weights_only=True)
         best = checkpoint.best_model_path or None
         if best is None:
             log.warning("no validation ran, so no best checkpoint: testing the last weights")
@@ -282,6 +310,8 @@ def train(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]:
     if trainer.is_global_zero:  # every rank holds the gathered records; one writes them
         write_jsonl_atomic(run_dir / "predictions.jsonl", module.records)
         write_json_atomic(run_dir / "metrics.json", metrics)
+        for partial in run_dir.glob(evaluate.PROGRESS.format(rank="*")):
+            partial.unlink()  # predictions.jsonl holds them all now
         if isinstance(logger, WandbLogger):
             log_predictions_table(logger, module.records)
     return metrics

@@ -8,6 +8,7 @@ multirun a failing cell is recorded and the sweep goes on with the next one.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import traceback
@@ -22,6 +23,7 @@ from ases.cells import RUN_FILE, cell_of, register_resolvers
 from ases.distributed import children_rerun_this_job, is_rank_zero
 from ases.io import write_json_atomic, write_text_atomic
 from ases.pipeline import train
+from ases.resume import CONFIG_FILE, check_same_config, find_run, snapshot
 from ases.summary import format_summary
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,16 @@ def _record(run_dir: Path, cell: dict, overrides: list[str], status: str, error:
     if is_rank_zero():
         info = {"cell": cell, "status": status, "overrides": overrides}
         write_json_atomic(run_dir / RUN_FILE, {**info, "error": error} if error else info)
+
+
+def _finished_metrics(run_dir: Path) -> dict | None:
+    """The metrics of a run that completed, else None."""
+    try:
+        info = json.loads((run_dir / RUN_FILE).read_text())
+        metrics = json.loads((run_dir / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return metrics if info.get("status") == "completed" and "status" not in metrics else None
 
 
 def _finish_wandb(failed: bool) -> None:
@@ -51,11 +63,23 @@ def main(cfg: DictConfig) -> float | None:
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     overrides = list(hydra_cfg.overrides.task)
     cell = cell_of(cfg)
+    resume = bool(cfg.get("resume"))
+    if resume:
+        run_dir = find_run(cfg.resume, run_dir, overrides)
+        check_same_config(run_dir, cfg)
+        finished = _finished_metrics(run_dir)
+        if finished is not None:
+            log.info("%s already completed; nothing to resume", run_dir)
+            if is_rank_zero():
+                print(format_summary(finished, run_dir))
+            return finished.get(cfg.get("optimized_metric") or "", None)
+    if is_rank_zero():
+        write_json_atomic(run_dir / CONFIG_FILE, snapshot(cfg))
     _record(run_dir, cell, overrides, "running")
     failed = True
     try:
         with children_rerun_this_job(run_dir, overrides) if multirun else contextlib.nullcontext():
-            metrics = train(cfg, run_dir)
+            metrics = train(cfg, run_dir, resume=resume)
         failed = False
     except Exception as err:
         error = f"{type(err).__name__}: {err}"

@@ -41,7 +41,7 @@ def per_example(b: Bench, questions: list[str], settings: DecodeSettings) -> lis
                              b.spec.max_source_len, settings)[0] for q in questions]
 
 
-def vs_per_example(b: Bench, n: int = 64, repeats: int = 3) -> Comparison:
+def vs_per_example(b: Bench, n: int = 48, repeats: int = 3) -> Comparison:
     questions = [ex.question for ex in b.test[:n]]
     settings = DecodeSettings(**b.cfg.decode)
     batch_size = int(b.cfg.datamodule.eval_batch_size)

@@ -9,7 +9,6 @@ batch size, precision and greedy settings, runs alternated, medians of repeats),
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -32,8 +31,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="the real data folder (GSM8K, cPET-11K)")
     parser.add_argument("--out", type=Path, default=Path("bench/out/results.json"))
     parser.add_argument("--only", choices=NAMES, action="append", help="run only these rows")
-    parser.add_argument("--cache", type=Path,
-                        default=Path(os.environ.get("ASES_CACHE_DIR", ".cache/ases")))
     args = parser.parse_args(argv)
     wanted = args.only or list(NAMES)
     if "score_vs_fixed_padding" in wanted and not (args.shared / "gsm8k" / "train.jsonl").is_file():
@@ -44,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     if "default_job" in wanted:  # first: its peak memory is read from this process's children
         results.append(job.run())
     if {"decode_vs_per_example", "decode_vs_one_pass", "train_vs_seq2seqtrainer"} & set(wanted):
-        bench = load(args.cache)
+        bench = load()
         if "decode_vs_per_example" in wanted:
             results.append(decode.vs_per_example(bench))
         if "decode_vs_one_pass" in wanted:

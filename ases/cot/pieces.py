@@ -49,7 +49,8 @@ def attach_short(pieces: list[str], min_words: int, joiner: str = " ") -> list[s
     """Attaches pieces with fewer than ``min_words`` words to a neighbour.
 
     A short piece that ends with a comma opens the clause after it ("This means,"), so it
-    goes forward into the next piece; any other short piece closes the one before it.
+    goes forward into the next piece (or, the last piece, back into the one before); any
+    other short piece closes the one before it.
 
     Args:
         pieces: pieces in order.
@@ -74,6 +75,9 @@ def attach_short(pieces: list[str], min_words: int, joiner: str = " ") -> list[s
                 carry = piece
             continue
         out.append(piece)
-    if carry:
-        out.append(carry)
+    if carry:  # a short opening piece at the very end has nothing after it: backward
+        if out:
+            out[-1] = out[-1] + joiner + carry
+        else:
+            out.append(carry)
     return out

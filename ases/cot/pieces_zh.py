@@ -96,18 +96,18 @@ def _join_bare_items(pieces: list[str]) -> list[str]:
     for piece in pieces:
         piece = carry + piece
         carry = ""
+        if out and not content_chars(piece) and not _BARE_ITEM.match(piece):
+            piece = out.pop() + piece
+        # checked after the merge too: "1" closed by a stray "、" on the next line is "1、"
         if _BARE_ITEM.match(piece):
             carry = piece
             continue
-        if out and not content_chars(piece):
-            out[-1] += piece
-            continue
         out.append(piece)
-    if carry:  # a number with nothing after it: closes the piece before
-        if out:
-            out[-1] += carry
-        else:
-            out.append(carry)
+    if carry:
+        out.append(carry)
+    while len(out) > 1 and _BARE_ITEM.match(out[-1]):  # nothing after it: closes the piece before
+        last = out.pop()
+        out[-1] += last
     return out
 
 

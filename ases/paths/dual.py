@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from itertools import chain
+from pathlib import Path
 
 import lightning as L
 import torch
@@ -51,6 +52,7 @@ class DualPath(L.LightningModule):
         self.lr, self.weight_decay, self.warmup_ratio = lr, weight_decay, warmup_ratio
         self.records: list[dict] = []
         self.test_metrics: dict[str, float] = {}
+        self.progress_dir: Path | None = None  # set by the pipeline: decoded records kept there
 
     def losses(self, batch: dict[str, torch.Tensor]) -> dict[str, tuple[torch.Tensor, int]]:
         """Each model's mean token loss on its own rows of the batch, with the row count."""
@@ -85,14 +87,17 @@ class DualPath(L.LightningModule):
         self._step(batch, "val")
 
     def on_test_epoch_start(self) -> None:
-        self.records = []
+        evaluate.start_test_epoch(self)
 
     def test_step(self, batch: dict[str, list[dict]], batch_idx: int) -> None:
-        examples = [Example(**fields) for fields in batch["examples"]]
+        examples = evaluate.still_to_decode(self, [Example(**fields) for fields in batch["examples"]])
+        if not examples:
+            return
         traces = decode_dual(self.es_model, self.as_model, self.tokenizer,
                              [ex.question for ex in examples], self.task.is_finished,
                              self.max_source_len, self.decode)
-        self.records += [evaluate.trace_record(ex, tr, self.task) for ex, tr in zip(examples, traces, strict=True)]
+        evaluate.add_records(self, [evaluate.trace_record(ex, tr, self.task)
+                                    for ex, tr in zip(examples, traces, strict=True)])
 
     def on_test_epoch_end(self) -> None:
         evaluate.end_test_epoch(self)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import lightning as L
 import torch
@@ -11,6 +14,8 @@ from transformers import get_linear_schedule_with_warmup
 from ases.data.example import Example
 from ases.decode import MAX_ROUNDS, Trace
 from ases.distributed import gather_objects
+from ases.io import read_jsonl
+from ases.resume import maybe_kill
 from ases.tasks.base import Task
 
 
@@ -46,6 +51,39 @@ def test_metrics(records: list[dict], examples: Sequence[Example], task: Task) -
     if checked:  # where the task can check intermediate numbers (MWP)
         metrics["test/wrong_step_rate"] = sum(r["first_wrong_round"] is not None for r in checked) / len(checked)
     return records, metrics
+
+
+PROGRESS = "predictions.partial.rank{rank}.jsonl"
+
+
+def _progress_file(module: L.LightningModule) -> Path | None:
+    folder = getattr(module, "progress_dir", None)
+    return None if folder is None else Path(folder) / PROGRESS.format(rank=module.global_rank)
+
+
+def start_test_epoch(module: L.LightningModule) -> None:
+    """Starts from the records a killed test epoch already wrote (``resume``), if any."""
+    path = _progress_file(module)
+    module.records = read_jsonl(path) if path is not None and path.is_file() else []
+
+
+def still_to_decode(module: L.LightningModule, examples: list[Example]) -> list[Example]:
+    """The batch's problems without a record yet."""
+    done = {r["qid"] for r in module.records}
+    return [ex for ex in examples if ex.qid not in done]
+
+
+def add_records(module: L.LightningModule, records: list[dict]) -> None:
+    """Keeps a batch's records, and appends them to the progress file at once, so a kill
+    loses at most the batch being decoded."""
+    module.records += records
+    path = _progress_file(module)
+    if path is not None:
+        with open(path, "a", encoding="utf-8") as f:
+            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+            f.flush()
+            os.fsync(f.fileno())
+    maybe_kill("test_records", len(module.records))
 
 
 def end_test_epoch(module: L.LightningModule) -> None:

@@ -7,6 +7,7 @@ whole CoT, or context → next segment) and in how they decode at test time.
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
 import lightning as L
 import torch
@@ -52,6 +53,7 @@ class SingleModelPath(L.LightningModule):
         self.lr, self.weight_decay, self.warmup_ratio = lr, weight_decay, warmup_ratio
         self.records: list[dict] = []
         self.test_metrics: dict[str, float] = {}
+        self.progress_dir: Path | None = None  # set by the pipeline: decoded records kept there
 
     def forward(self, **batch: torch.Tensor) -> torch.Tensor:
         """The mean token cross-entropy of a padded batch."""
@@ -77,12 +79,15 @@ class SingleModelPath(L.LightningModule):
                                self.max_target_len, self.decode)
 
     def on_test_epoch_start(self) -> None:
-        self.records = []
+        evaluate.start_test_epoch(self)
 
     def test_step(self, batch: dict[str, list[dict]], batch_idx: int) -> None:
-        examples = [Example(**fields) for fields in batch["examples"]]
+        examples = evaluate.still_to_decode(self, [Example(**fields) for fields in batch["examples"]])
+        if not examples:
+            return
         traces = self.generate_traces([ex.question for ex in examples])
-        self.records += [evaluate.trace_record(ex, tr, self.task) for ex, tr in zip(examples, traces, strict=True)]
+        evaluate.add_records(self, [evaluate.trace_record(ex, tr, self.task)
+                                    for ex, tr in zip(examples, traces, strict=True)])
 
     def on_test_epoch_end(self) -> None:
         evaluate.end_test_epoch(self)

@@ -1,0 +1,136 @@
+"""``make bench-gpu``: a flan-t5-base-sized model (random init, offline) on one GPU.
+
+Reports training throughput (non-padding tokens/s, bf16 mixed precision, TF32) with its
+model FLOPs utilization, and decoding throughput (examples/s) of the seq2seq, uni and
+dual decoders. Exits at once, with a message, where no CUDA GPU exists. About 3-5 minutes
+on one H100-class GPU; writes ``bench/out/gpu.json``.
+
+MFU = 6 x (encoder parameters x source tokens + decoder parameters x target tokens) per
+second over the GPU's dense bf16 peak (attention FLOPs left out, so it is a lower bound).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+# dense bf16 peak FLOP/s by GPU name (vendor data sheets); --peak-tflops overrides
+PEAK_TFLOPS = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, "A10": 125.0, "L4": 121.0}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--steps", type=int, default=60, help="timed training steps")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--examples", type=int, default=256, help="test problems per decoder")
+    parser.add_argument("--peak-tflops", type=float, default=None)
+    parser.add_argument("--out", type=Path, default=Path("bench/out/gpu.json"))
+    args = parser.parse_args(argv)
+
+    import torch
+    if not torch.cuda.is_available():
+        print("bench-gpu: no CUDA GPU here (torch.cuda.is_available() is False); run it on a "
+              "machine with an NVIDIA GPU and a CUDA build of torch", file=sys.stderr)
+        return 2
+    import lightning as L
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    from ases.cot.rows import segment_rows
+    from ases.data.synthetic import load_synthetic
+    from ases.datamodule import RowsDataModule
+    from ases.decode import DecodeSettings, decode_dual, decode_iterative, decode_one_pass
+    from ases.io import write_json_atomic
+    from ases.models.factory import build_tokenizer
+    from ases.models.spec import ModelSpec
+    from ases.paths.single import SingleModelPath
+    from ases.pipeline import segment
+    from ases.segment.location import LocationSegmenter
+    from ases.tasks.mwp import MWPTask
+
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    name = torch.cuda.get_device_name(0)
+    peak = args.peak_tflops or next((v for k, v in PEAK_TFLOPS.items() if k in name), None)
+    print(f"bench-gpu on {name}")
+
+    splits = load_synthetic("mwp", 4000, 10, args.examples)
+    task = MWPTask()
+    spec = ModelSpec(vocab_size=8000, max_source_len=384, max_target_len=256)
+    tok = build_tokenizer(spec, [t for ex in splits.train for t in (ex.question, ex.cot)],
+                          Path(".cache/ases"))
+    # flan-t5-base's shape: 12+12 layers, d_model 768, gated-GELU FFN 2048, 32128 vocabulary
+    config = T5Config(vocab_size=32128, d_model=768, d_ff=2048, d_kv=64, num_heads=12,
+                      num_layers=12, num_decoder_layers=12, feed_forward_proj="gated-gelu",
+                      dropout_rate=0.1, tie_word_embeddings=False, pad_token_id=tok.pad_token_id,
+                      eos_token_id=tok.eos_token_id, decoder_start_token_id=tok.pad_token_id)
+    torch.manual_seed(0)
+    model = T5ForConditionalGeneration(config)
+    n_enc = sum(p.numel() for p in model.encoder.parameters())
+    n_dec = sum(p.numel() for p in model.decoder.parameters()) + model.lm_head.weight.numel()
+    rows = segment_rows(segment(splits.train, task, LocationSegmenter(), 1.0, True))
+
+    class Clock(L.Callback):
+        """Times training steps after a warm-up, with the tokens they processed."""
+
+        def __init__(self, warmup: int = 10):
+            self.warmup, self.t0, self.src, self.tgt, self.padded = warmup, None, 0, 0, 0
+
+        def on_train_batch_start(self, trainer, module, batch, batch_idx):
+            if batch_idx == self.warmup:
+                torch.cuda.synchronize()
+                self.t0 = time.perf_counter()
+            if batch_idx >= self.warmup:
+                self.src += int(batch["attention_mask"].sum())
+                self.tgt += int((batch["labels"] != -100).sum())
+                self.padded += batch["input_ids"].numel() * n_enc + batch["labels"].numel() * n_dec
+
+        def on_train_end(self, trainer, module):
+            torch.cuda.synchronize()
+            self.seconds = time.perf_counter() - self.t0
+
+    clock = Clock()
+    module = SingleModelPath(model, tok, task, DecodeSettings(), iterative=True,
+                             max_source_len=spec.max_source_len, max_target_len=spec.max_target_len,
+                             lr=3e-4)
+    dm = RowsDataModule(rows, rows[:64], splits.test, tok, spec.max_source_len, spec.max_target_len,
+                        batch_size=args.batch_size)
+    trainer = L.Trainer(accelerator="gpu", devices=1, precision="bf16-mixed",
+                        max_steps=clock.warmup + args.steps, logger=False,
+                        enable_checkpointing=False, enable_progress_bar=False,
+                        limit_val_batches=0, num_sanity_val_steps=0, callbacks=[clock])
+    trainer.fit(module, datamodule=dm)
+    tokens_s = (clock.src + clock.tgt) / clock.seconds
+    flops_s = 6 * clock.padded / clock.seconds  # the work done, padding included
+    mfu = flops_s / (peak * 1e12) if peak else None
+    results = {"gpu": name, "model": "flan-t5-base shape, random init",
+               "params_m": round((n_enc + n_dec) / 1e6, 1), "batch_size": args.batch_size,
+               "train_tokens_per_s": round(tokens_s), "train_tflops": round(flops_s / 1e12, 1),
+               "mfu": round(mfu, 3) if mfu else None, "peak_tflops": peak}
+
+    model = model.cuda().eval().to(torch.bfloat16)
+    questions = [ex.question for ex in splits.test]
+    settings = DecodeSettings(num_beams=1, max_new_tokens=64, max_rounds=4)
+    decoders = {
+        "seq2seq": lambda qs: decode_one_pass(model, tok, qs, 384, 256, settings),
+        "uni": lambda qs: decode_iterative(model, tok, qs, task.is_finished, 384, settings),
+        "dual": lambda qs: decode_dual(model, model, tok, qs, task.is_finished, 384, settings),
+    }
+    for path, decode in decoders.items():
+        decode(questions[:8])  # warm-up
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        for i in range(0, len(questions), 64):
+            decode(questions[i: i + 64])
+        torch.cuda.synchronize()
+        results[f"decode_{path}_ex_per_s"] = round(len(questions) / (time.perf_counter() - start), 1)
+    write_json_atomic(args.out, results)
+    for key, value in results.items():
+        print(f"{key:<26} {value}")
+    print(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""The benchmark harness (not the speed: timings never go into tests)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import ROOT
+
+from ases.models.factory import build_model, build_tokenizer
+from ases.models.spec import ModelSpec
+from bench.decode import writing_exactly
+from bench.timing import compare
+
+
+def test_compare_alternates_and_reports_the_ratio_of_median_rates():
+    calls = []
+    row = compare("x", ases=lambda: calls.append("a"), baseline=lambda: calls.append("b"),
+                  work=10, unit="u", target=1e9, repeats=3)
+    assert calls == ["a", "b"] * 3  # alternated, so drift hits both sides
+    assert row.ratio == pytest.approx(row.ases / row.baseline)
+    assert row.met is False and len(row.extra["ases_s"]) == 3
+    assert set(row.as_dict()) >= {"name", "ases", "baseline", "unit", "ratio", "target", "met"}
+
+
+def test_forced_length_generation_writes_exactly_n_tokens(tmp_path):
+    spec = ModelSpec(vocab_size=120, d_model=32, d_ff=64, d_kv=8, num_heads=2, num_layers=1,
+                     num_decoder_layers=1)
+    tok = build_tokenizer(spec, ["Ann has 4 pens and 3 cups."] * 30, tmp_path)
+    torch.manual_seed(0)
+    model = build_model(spec, tok).eval()
+    enc = tok(["Ann has 4 pens."], return_tensors="pt")
+    with writing_exactly(model, 7):
+        out = model.generate(**enc, max_new_tokens=7, do_sample=False)
+    assert out.shape[1] == 1 + 7  # the start token, then exactly 7
+    assert "generate" not in vars(model)  # restored afterwards
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-GPU path")
+def test_gpu_bench_fails_fast_without_a_gpu():
+    done = subprocess.run([sys.executable, "-m", "bench.gpu"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2
+    assert "no CUDA GPU" in done.stderr

@@ -1,0 +1,123 @@
+"""Kill -9 a run in training, in test decoding or while the scorer is being cached, start
+it again with ``resume=true``, and get the metrics of a run that was never interrupted."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from ases.io import read_jsonl
+
+CELL = ["seg=location", "path=uni", "debug=fast", "trainer.max_epochs=3",
+        "datamodule.eval_batch_size=8"]
+
+
+def _ases(*args: str, kill_at: str | None = None, cache: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    env.pop("ASES_KILL_AT", None)
+    if kill_at:
+        env["ASES_KILL_AT"] = kill_at
+    if cache:
+        env["ASES_CACHE_DIR"] = str(cache)
+    return subprocess.run([sys.executable, "-m", "ases.run", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def _metrics(run_dir: Path) -> dict:
+    return {k: v for k, v in json.loads((run_dir / "metrics.json").read_text()).items()
+            if not k.startswith("time/")}
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> Path:
+    run_dir = tmp_path_factory.mktemp("resume") / "full"
+    done = _ases(*CELL, f"hydra.run.dir={run_dir}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    return run_dir
+
+
+@pytest.mark.slow
+def test_killed_in_training_resumes_from_last_ckpt(uninterrupted, tmp_path):
+    run_dir = tmp_path / "run"
+    killed = _ases(*CELL, f"hydra.run.dir={run_dir}", kill_at="fit_step:25")  # in epoch 2 of 3
+    assert killed.returncode == -9
+    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+    assert not (run_dir / "metrics.json").exists()
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "running"
+    done = _ases(*CELL, "resume=true", f"hydra.run.dir={run_dir}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "resuming training from" in done.stdout + done.stderr
+    assert _metrics(run_dir) == _metrics(uninterrupted)
+    assert read_jsonl(run_dir / "predictions.jsonl") == read_jsonl(uninterrupted / "predictions.jsonl")
+
+
+@pytest.mark.slow
+def test_killed_in_test_decoding_keeps_what_was_decoded(uninterrupted, tmp_path):
+    run_dir = tmp_path / "run"
+    killed = _ases(*CELL, f"hydra.run.dir={run_dir}", kill_at="test_records:16")
+    assert killed.returncode == -9
+    assert len(read_jsonl(run_dir / "predictions.partial.rank0.jsonl")) == 16
+    # the same kill switch stays armed: had the 16 problems been decoded again, the count
+    # would reach 16 again and the process would die
+    done = _ases(*CELL, "resume=true", f"hydra.run.dir={run_dir}", kill_at="test_records:16")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _metrics(run_dir) == _metrics(uninterrupted)
+    assert not list(run_dir.glob("predictions.partial.*"))
+
+
+@pytest.mark.slow
+def test_killed_while_caching_the_scorer_leaves_no_half_entry(tmp_path):
+    cell = ["seg=entropy", "path=uni", "debug=fast", "trainer.max_epochs=2"]
+    full = tmp_path / "full"
+    assert _ases(*cell, f"hydra.run.dir={full}", cache=tmp_path / "c1").returncode == 0
+    run_dir, cache = tmp_path / "run", tmp_path / "c2"
+    killed = _ases(*cell, f"hydra.run.dir={run_dir}", cache=cache, kill_at="scorer_built:1")
+    assert killed.returncode == -9
+    scorer = cache / "scorer"
+    assert [p for p in scorer.iterdir() if p.is_dir() and not p.name.startswith(".")] == []
+    assert [p for p in scorer.iterdir() if p.name.startswith(".")]  # the killed build's temp
+    done = _ases(*cell, "resume=true", f"hydra.run.dir={run_dir}", cache=cache)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not [p for p in scorer.iterdir() if p.name.startswith(".")]  # cleaned, rebuilt
+    assert _metrics(run_dir) == _metrics(full)
+
+
+@pytest.mark.slow
+def test_resume_of_a_completed_run_does_nothing(uninterrupted):
+    before = (uninterrupted / "metrics.json").stat().st_mtime_ns
+    done = _ases(*CELL, "resume=true", f"hydra.run.dir={uninterrupted}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "already completed" in done.stdout + done.stderr
+    assert (uninterrupted / "metrics.json").stat().st_mtime_ns == before
+
+
+@pytest.mark.slow
+def test_resume_refuses_a_run_dir_of_another_config(uninterrupted):
+    done = _ases(*CELL, "seg.beta=1.3", "resume=true", f"hydra.run.dir={uninterrupted}")
+    assert done.returncode != 0
+    assert "belongs to a different config" in done.stderr and "seg.beta: 1.0 -> 1.3" in done.stderr
+
+
+@pytest.mark.slow
+def test_resume_true_finds_the_unfinished_run_of_the_same_command(tmp_path):
+    runs = tmp_path / "runs"
+    old = runs / "2026-01-01_00-00-00_mwp-location-uni"
+    killed = _ases(*CELL, f"hydra.run.dir={old}", kill_at="fit_step:25")
+    assert killed.returncode == -9
+    # the same command again gets a new timestamped folder beside the killed one
+    done = _ases(*CELL, "resume=true", f"hydra.run.dir={runs / '2026-01-01_00-10-00_mwp-location-uni'}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads((old / "run.json").read_text())["status"] == "completed"
+    assert (old / "metrics.json").is_file()
+
+
+def test_resume_dir_that_is_not_a_run_is_refused(tmp_path):
+    done = _ases("debug=fast", f"resume={tmp_path}", f"hydra.run.dir={tmp_path / 'x'}")
+    assert done.returncode != 0
+    assert "not a run folder" in done.stderr
