@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from ases.cache import cache_key
 from ases.cells import cell_name, cell_of, cell_tags
+from ases.data.check import check_examples
 from ases.data.example import Example, Splits
 from ases.decode import DecodeSettings
 from ases.distributed import is_rank_zero
@@ -50,7 +51,7 @@ def limit_splits(splits: Splits, limit: DictConfig | None) -> Splits:
     def cut(xs: list[Example], n: int | None) -> list[Example]:
         return xs if n is None else xs[:n]
     return Splits(cut(splits.train, limit.get("train")), cut(splits.val, limit.get("val")),
-                  cut(splits.test, limit.get("test")))
+                  cut(splits.test, limit.get("test")), splits.skipped)
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,37 @@ def log_predictions_table(logger: WandbLogger, records: list[dict]) -> None:
                      data=[[cell(r.get(c)) for c in columns] for r in records])
 
 
+def check_checkpoint(path: Path, module: torch.nn.Module) -> None:
+    """Refuses a checkpoint whose weights do not fit ``module`` (another model size, model
+    family or tokenizer), naming the first tensors that differ."""
+    state = torch.load(path, map_location="cpu", weights_only=True).get("state_dict", {})
+    ours = module.state_dict()
+    problems = [f"{k} missing" for k in ours if k not in state]
+    problems += [f"{k} not in this model" for k in state if k not in ours]
+    problems += [f"{k} {tuple(state[k].shape)} vs {tuple(v.shape)} here" for k, v in ours.items()
+                 if k in state and tuple(state[k].shape) != tuple(v.shape)]
+    if problems:
+        raise ValueError(f"{path} holds weights of another model or tokenizer than this config "
+                         f"builds: {'; '.join(problems[:4])}"
+                         + (f"; and {len(problems) - 4} more" if len(problems) > 4 else "")
+                         + ". Use the overrides the checkpoint's run was made with (its run.json).")
+
+
+class StopOnNonFiniteLoss(L.Callback):
+    """Stops training at the first NaN/inf loss, before its backward pass, so no update is
+    made from it and ``last.ckpt`` keeps the last good weights."""
+
+    def on_before_backward(self, trainer: L.Trainer, module: L.LightningModule,
+                           loss: torch.Tensor) -> None:
+        if not torch.isfinite(loss).all():
+            last = Path(trainer.default_root_dir) / "checkpoints" / "last.ckpt"
+            kept = f"the last good checkpoint is {last}" if last.is_file() else "no checkpoint was saved yet"
+            raise FloatingPointError(
+                f"non-finite training loss ({loss.item()}) at step {trainer.global_step} "
+                f"(epoch {trainer.current_epoch}); {kept}. Lower optim.lr, keep "
+                "trainer.gradient_clip_val, or use bf16 rather than fp16 precision.")
+
+
 class _KillSwitch(L.Callback):
     """``ASES_KILL_AT=fit_step:N`` (tests only): SIGKILL after optimizer step N."""
 
@@ -210,6 +242,7 @@ def train(cfg: DictConfig, run_dir: str | Path, resume: bool = False) -> dict[st
 
     task = instantiate(cfg.task.task)
     splits = limit_splits(instantiate(cfg.data.loader), cfg.data.get("limit"))
+    splits, skipped = check_examples(splits, task, str(cfg.data.get("on_bad_row") or "error"))
     if not splits.train or not splits.val or not splits.test:
         raise ValueError(f"every split needs examples; got {len(splits.train)} train, "
                          f"{len(splits.val)} val, {len(splits.test)} test")
@@ -231,6 +264,7 @@ def train(cfg: DictConfig, run_dir: str | Path, resume: bool = False) -> dict[st
         "data/n_train": float(len(splits.train)),
         "data/n_val": float(len(splits.val)),
         "data/n_test": float(len(splits.test)),
+        "data/skipped_rows": float(len(skipped)),
         **prepared,
         "data/pieces_mean": sum(len(p.pieces) for p in pieced_train) / len(pieced_train),
     }
@@ -272,7 +306,7 @@ def train(cfg: DictConfig, run_dir: str | Path, resume: bool = False) -> dict[st
     checkpoint = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best",
                                  monitor="val/loss", mode="min", save_last=True)
     logger = make_logger(cfg, run_dir)
-    callbacks: list[L.Callback] = [checkpoint]
+    callbacks: list[L.Callback] = [checkpoint, StopOnNonFiniteLoss()]
     if os.environ.get("ASES_KILL_AT"):
         callbacks.append(_KillSwitch())
     trainer: L.Trainer = instantiate(cfg.trainer, _partial_=True)(
@@ -287,9 +321,11 @@ def train(cfg: DictConfig, run_dir: str | Path, resume: bool = False) -> dict[st
         if not Path(best).is_file():
             raise FileNotFoundError(f"test_ckpt={cfg.test_ckpt}: no such checkpoint file "
                                     "(e.g. <run dir>/checkpoints/best.ckpt)")
+        check_checkpoint(Path(best), module)
     else:
         resume_from = str(last) if resume and last.is_file() else None
         if resume_from:
+            check_checkpoint(last, module)
             log.info("resuming training from %s", resume_from)
         trainer.fit(module, datamodule=dm, ckpt_path=resume_from, weights_only=True)
         best = checkpoint.best_model_path or None

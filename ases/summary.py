@@ -19,6 +19,7 @@ _LINES = (
     ("seg/as_fraction", "AS fraction of pieces", "{:.1%}"),
     ("val/loss_best", "best validation loss", "{:.4f}"),
     ("test/n", "test examples", "{:.0f}"),
+    ("data/skipped_rows", "bad rows skipped", "{:.0f}"),
     ("time/fit_s", "data + training time (s)", "{:.0f}"),
     ("time/test_s", "test decoding time (s)", "{:.0f}"),
 )

@@ -71,3 +71,25 @@ def test_test_epoch_writes_one_record_per_example(tmp_path):
         assert r["stop_reason"] in {"stop_rule", "empty", "max_rounds"}
         assert set(r) >= {"question", "segments", "pred_answer", "gold_answer", "correct"}
     assert {"test/acc", "test/format_rate", "test/bleu", "test/rounds_mean"} <= set(module.test_metrics)
+
+
+def test_a_non_finite_loss_stops_training_before_the_update(tmp_path):
+    from ases.pipeline import StopOnNonFiniteLoss
+
+    module, dm = _setup(tmp_path)
+    before = copy.deepcopy(module.model.state_dict())
+    real_forward = module.forward
+
+    def poisoned(**batch):
+        return real_forward(**batch) * float("nan")
+
+    module.forward = poisoned
+    trainer = L.Trainer(max_steps=3, accelerator="cpu", logger=False, enable_progress_bar=False,
+                        enable_checkpointing=False, default_root_dir=str(tmp_path),
+                        callbacks=[StopOnNonFiniteLoss()])
+    import pytest
+
+    with pytest.raises(FloatingPointError, match=r"non-finite training loss \(nan\) at step 0"):
+        trainer.fit(module, datamodule=dm)
+    after = module.model.state_dict()
+    assert all(torch.equal(after[k], v) for k, v in before.items())  # no update from the NaN

@@ -28,6 +28,8 @@ class Splits:
     train: list[Example]
     val: list[Example]
     test: list[Example]
+    skipped: tuple[str, ...] = ()
+    """Rows a loader dropped (``data.on_bad_row=skip``): one message each."""
 
     def __post_init__(self) -> None:
         seen: dict[str, str] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import random
@@ -13,23 +14,41 @@ from ases.data.example import Example, Splits
 log = logging.getLogger(__name__)
 
 
-def _rows(path: Path) -> list[dict]:
+def _rows(path: Path, bad: list[str] | None) -> list[dict]:
+    """The file's rows; a line that is not UTF-8 or not a JSON object raises, or (``bad`` is
+    a list: ``data.on_bad_row=skip``) is recorded there and skipped."""
     suffix = "".join(path.suffixes[-2:]) if path.suffix == ".gz" else path.suffix
     if suffix in (".jsonl", ".jsonl.gz", ".json"):
-        opener = __import__("gzip").open if path.suffix == ".gz" else open
+        opener = gzip.open if path.suffix == ".gz" else open
         rows = []
-        with opener(path, "rt", encoding="utf-8-sig") as f:
-            for lineno, line in enumerate(f, 1):
-                if line.strip():
-                    try:
-                        rows.append(json.loads(line))
-                    except json.JSONDecodeError as err:
-                        raise ValueError(f"{path}:{lineno}: not a JSON object ({err.msg})") from err
+        with opener(path, "rb") as f:
+            for lineno, raw in enumerate(f, 1):
+                try:
+                    line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+                    if not line.strip():
+                        continue
+                    row = json.loads(line)
+                    if not isinstance(row, dict):
+                        raise ValueError("a JSON value that is not an object")
+                except (UnicodeDecodeError, ValueError) as err:
+                    what = "bytes that are not UTF-8" if isinstance(err, UnicodeDecodeError) else (
+                        f"not a JSON object ({getattr(err, 'msg', err)})")
+                    message = f"{path}:{lineno}: {what}"
+                    if bad is None:
+                        raise ValueError(f"{message}. Fix the line, or set data.on_bad_row=skip "
+                                         "to drop such lines (they are counted)") from err
+                    bad.append(message)
+                    continue
+                rows.append(row)
         return rows
     if suffix in (".csv", ".csv.gz"):
         import pandas as pd
 
-        return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False).to_dict("records")
+        try:
+            return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False).to_dict("records")
+        except UnicodeDecodeError as err:
+            raise ValueError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start}); "
+                             "save the file as UTF-8") from err
     if suffix == ".parquet":
         import pandas as pd
 
@@ -37,15 +56,16 @@ def _rows(path: Path) -> list[dict]:
     raise ValueError(f"{path}: unknown file type {suffix!r}; use .jsonl, .csv(.gz) or .parquet")
 
 
-def read_examples(path: str | Path, columns: Mapping[str, str], prefix: str) -> list[Example]:
+def read_examples(path: str | Path, columns: Mapping[str, str], prefix: str,
+                  bad: list[str] | None = None) -> list[Example]:
     """Reads one file; ``columns`` maps ``input``, ``target`` and optionally ``id`` and
-    ``answer`` to the file's column names."""
+    ``answer`` to the file's column names. Unreadable lines raise unless ``bad`` collects them."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"data file {str(path)!r} does not exist")
-    rows = _rows(path)
+    rows = _rows(path, bad)
     if not rows:
-        raise ValueError(f"{path}: the file holds no rows")
+        raise ValueError(f"{path}: the file holds no rows" + (f" that could be read ({len(bad)} skipped)" if bad else ""))
     need = {k: columns[k] for k in ("input", "target") if k in columns}
     if len(need) < 2:
         raise ValueError("data.columns needs at least 'input' and 'target'")
@@ -69,7 +89,7 @@ def read_examples(path: str | Path, columns: Mapping[str, str], prefix: str) -> 
 
 def load_files(train: str, columns: Mapping[str, str], val: str | None = None,
                test: str | None = None, split: tuple[float, float, float] = (0.8, 0.1, 0.1),
-               seed: int = 1234) -> Splits:
+               seed: int = 1234, on_bad_row: str = "error") -> Splits:
     """Loads local files. With only ``train`` given, it is split by id with a fixed seed.
 
     Args:
@@ -79,14 +99,18 @@ def load_files(train: str, columns: Mapping[str, str], val: str | None = None,
         test: an optional test file.
         split: fractions used when val/test files are not given.
         seed: fixes that split.
+        on_bad_row: ``error`` stops at an unreadable line; ``skip`` drops and counts it.
     """
-    examples = read_examples(train, columns, "train")
+    bad: list[str] | None = [] if on_bad_row == "skip" else None
+    examples = read_examples(train, columns, "train", bad)
     if val is not None and test is not None:
-        return Splits(examples, read_examples(val, columns, "val"), read_examples(test, columns, "test"))
+        return Splits(examples, read_examples(val, columns, "val", bad),
+                      read_examples(test, columns, "test", bad), tuple(bad or ()))
     if val is not None or test is not None:
         raise ValueError("give both data.val and data.test, or neither (then data.train is split)")
     order = sorted(examples, key=lambda ex: ex.qid)
     random.Random(seed).shuffle(order)
     n_train, n_val = int(split[0] * len(order)), int(split[1] * len(order))
     log.info("files: %d rows split %d/%d/%d", len(order), n_train, n_val, len(order) - n_train - n_val)
-    return Splits(order[:n_train], order[n_train : n_train + n_val], order[n_train + n_val :])
+    return Splits(order[:n_train], order[n_train : n_train + n_val], order[n_train + n_val :],
+                  tuple(bad or ()))

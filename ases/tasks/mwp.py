@@ -21,6 +21,12 @@ class MWPTask:
     """Pieces with fewer words are attached to a neighbour (see ``split_english``)."""
     name: str = "mwp"
 
+    def check_example(self, example: Example) -> str | None:
+        """A gold CoT must state its final answer, or accuracy could not be judged."""
+        if extract_answer(example.cot) is None:
+            return "the CoT states no final answer (it should end with 'The answer is N.')"
+        return None
+
     def pieces(self, cot: str) -> list[str]:
         """English pieces of a CoT."""
         return split_english(cot, self.min_words)

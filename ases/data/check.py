@@ -1,0 +1,48 @@
+"""Checks every example before anything is trained: a bad row stops the run with a message
+that names it (``data.on_bad_row=error``), or is dropped and counted (``skip``)."""
+
+from __future__ import annotations
+
+import logging
+
+from ases.data.example import Example, Splits
+
+log = logging.getLogger(__name__)
+POLICIES = ("error", "skip")
+
+
+def problem_of(example: Example, task: object) -> str | None:
+    """What is wrong with one example, or None."""
+    if not example.question.strip():
+        return "the question (model input) is empty"
+    if not example.cot.strip():
+        return "the CoT (target) is empty"
+    check = getattr(task, "check_example", None)
+    return check(example) if check else None
+
+
+def check_examples(splits: Splits, task: object, on_bad_row: str) -> tuple[Splits, list[str]]:
+    """The splits without bad examples, and one message per dropped example.
+
+    Raises:
+        ValueError: on the first bad example when ``on_bad_row`` is ``error``.
+    """
+    if on_bad_row not in POLICIES:
+        raise ValueError(f"data.on_bad_row={on_bad_row!r}; choose one of {POLICIES}")
+    kept: dict[str, list[Example]] = {}
+    skipped = list(splits.skipped)
+    for name in ("train", "val", "test"):
+        kept[name] = []
+        for ex in getattr(splits, name):
+            problem = problem_of(ex, task)
+            if problem is None:
+                kept[name].append(ex)
+                continue
+            message = f"{name} example {ex.qid!r}: {problem}"
+            if on_bad_row == "error":
+                raise ValueError(f"{message}. Fix the data, or set data.on_bad_row=skip to drop "
+                                 "such rows (they are counted in data/skipped_rows)")
+            skipped.append(message)
+    if skipped:
+        log.warning("skipped %d bad rows (data.on_bad_row=skip), e.g. %s", len(skipped), skipped[0])
+    return Splits(kept["train"], kept["val"], kept["test"]), skipped

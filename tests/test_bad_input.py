@@ -1,0 +1,150 @@
+"""Bad input stops the run before training with a message that names the file, the line or
+row and what to do, or (``data.on_bad_row=skip``) is dropped and counted."""
+
+from __future__ import annotations
+
+import json
+import re
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, compose_cfg
+
+from ases.data.check import check_examples
+from ases.data.example import Example, Splits
+from ases.data.files import load_files
+from ases.tasks.mwp import MWPTask
+from ases.tasks.pet import PETTask
+
+COLUMNS = {"input": "q", "target": "a"}
+
+
+def _good(i: int) -> dict:
+    return {"q": f"Ann has {i} pens. How many?", "a": f"She has {i}. The answer is {i}."}
+
+
+def _write(path, lines: list[bytes]) -> str:
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return str(path)
+
+
+def test_missing_and_empty_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_files(str(tmp_path / "nope.jsonl"), COLUMNS)
+    with pytest.raises(ValueError, match="empty.jsonl: the file holds no rows"):
+        load_files(_write(tmp_path / "empty.jsonl", []), COLUMNS)
+
+
+def test_a_wrong_column_map_lists_the_file_columns(tmp_path):
+    path = _write(tmp_path / "f.jsonl", [json.dumps(_good(i)).encode() for i in range(10)])
+    with pytest.raises(ValueError, match=r"column\(s\) \{'target': 'answer'\} not found; the file has \['a', 'q'\]"):
+        load_files(path, {"input": "q", "target": "answer"})
+
+
+@pytest.mark.parametrize("bad, what", [(b"{not json", "not a JSON object"),
+                                       (b'["a list"]', "not a JSON object"),
+                                       (b'{"q": "caf\xe9", "a": "x"}', "bytes that are not UTF-8")])
+def test_an_unreadable_line_is_named_or_skipped(tmp_path, bad, what):
+    lines = [json.dumps(_good(i)).encode() for i in range(10)]
+    lines.insert(3, bad)  # line 4
+    path = _write(tmp_path / "f.jsonl", lines)
+    with pytest.raises(ValueError, match=rf"f\.jsonl:4: {what}.*data\.on_bad_row=skip"):
+        load_files(path, COLUMNS)
+    splits = load_files(path, COLUMNS, on_bad_row="skip")
+    assert len(splits.train) + len(splits.val) + len(splits.test) == 10
+    assert len(splits.skipped) == 1 and "f.jsonl:4" in splits.skipped[0]
+
+
+def test_a_csv_that_is_not_utf8_says_so(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes("q,a\nTh\xe9 pens,x\n".encode("latin-1"))
+    with pytest.raises(ValueError, match="f.csv: not UTF-8 text"):
+        load_files(str(path), COLUMNS)
+
+
+def _splits(train: list[Example]) -> Splits:
+    ok = [Example(f"v{i}", "Q?", "So 1. The answer is 1.") for i in range(2)]
+    return Splits(train, ok[:1], ok[1:])
+
+
+@pytest.mark.parametrize("example, problem", [
+    (Example("t1", "   ", "The answer is 3."), "the question (model input) is empty"),
+    (Example("t1", "Ann has 3 pens.", ""), "the CoT (target) is empty"),
+    (Example("t1", "Ann has 3 pens.", "She has three pens."), "the CoT states no final answer"),
+])
+def test_bad_examples_are_named_or_skipped(example, problem):
+    good = Example("t0", "Bo has 2 pens.", "He has 2. The answer is 2.")
+    with pytest.raises(ValueError, match=rf"train example .t1.: {re.escape(problem)}.*on_bad_row=skip"):
+        check_examples(_splits([good, example]), MWPTask(), "error")
+    kept, skipped = check_examples(_splits([good, example]), MWPTask(), "skip")
+    assert kept.train == [good] and len(skipped) == 1 and problem in skipped[0]
+
+
+def test_reports_need_no_stated_answer():
+    report = Example("r1", "肝脏未见异常。", "未见明显异常。")
+    kept, skipped = check_examples(_splits([report]), PETTask(), "error")
+    assert kept.train == [report] and skipped == []
+
+
+def test_duplicate_ids_are_refused(tmp_path):
+    rows = [json.dumps({**_good(i), "id": i % 5}).encode() for i in range(10)]
+    with pytest.raises(ValueError, match="rows 1 and 6 share the id '0'"):
+        load_files(_write(tmp_path / "f.jsonl", rows), {**COLUMNS, "id": "id"})
+
+
+def test_an_unknown_policy_is_refused():
+    with pytest.raises(ValueError, match="data.on_bad_row='ignore'"):
+        check_examples(_splits([]), MWPTask(), "ignore")
+
+
+def test_skipped_rows_are_counted_in_the_run_summary(tmp_path):
+    from ases.pipeline import train
+
+    rows = [json.dumps(_good(i)).encode() for i in range(60)]
+    rows[5] = b"{broken"
+    rows[7] = json.dumps({"q": "Cy has pens.", "a": "No answer here."}).encode()
+    path = _write(tmp_path / "f.jsonl", rows)
+    cfg = compose_cfg(["data=files", f"data.train={path}", "data.columns.target=a",
+                       "data.columns.input=q", "data.on_bad_row=skip", "debug=fast",
+                       "seg=location", "path=seq2seq", "trainer.limit_train_batches=2",
+                       "decode.max_new_tokens=4"])
+    metrics = train(cfg, tmp_path / "run")
+    assert metrics["data/skipped_rows"] == 2
+    assert metrics["data/n_train"] + metrics["data/n_val"] + metrics["data/n_test"] == 58
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ases.run", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+
+
+def test_an_unknown_config_choice_lists_the_valid_ones():
+    done = _run("seg=entrpy", "--cfg", "job")
+    assert done.returncode != 0
+    assert "Could not find 'seg/entrpy'" in done.stderr
+    for choice in ("entropy", "location", "loss", "similarity"):
+        assert choice in done.stderr
+
+
+@pytest.mark.parametrize("override, message", [("seg.beta=0", "beta"), ("seg.beta=-1", "beta"),
+                                               ("task=pet task.gamma=1.5", "gamma")])
+def test_beta_and_gamma_out_of_range_stop_before_training(tmp_path, override, message):
+    done = _run(*override.split(), "debug=fast", f"hydra.run.dir={tmp_path}")
+    assert done.returncode != 0
+    assert message in done.stderr
+    assert not (tmp_path / "checkpoints").exists()  # nothing was trained
+
+
+def test_a_checkpoint_of_another_model_is_refused(tmp_path):
+    import torch
+
+    from ases.pipeline import check_checkpoint
+    torch.save({"state_dict": {"model.shared.weight": torch.zeros(10, 4)}}, tmp_path / "x.ckpt")
+    model = torch.nn.Module()
+    model.shared = torch.nn.Embedding(12, 4)
+    holder = torch.nn.Module()
+    holder.model = model
+    with pytest.raises(ValueError, match=r"x\.ckpt.*another model or tokenizer.*model\.shared\.weight"):
+        check_checkpoint(tmp_path / "x.ckpt", holder)
