@@ -4,8 +4,8 @@ row and what to do, or (``data.on_bad_row=skip``) is dropped and counted."""
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 
