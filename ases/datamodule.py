@@ -84,12 +84,15 @@ class RowsDataModule(L.LightningDataModule):
         eval_batch_size: rows (validation) or examples (test decoding) per batch.
         num_workers: DataLoader workers; 0 is fastest for pre-tokenized rows.
         seed: the order of training batches.
+        on_long_input: ``error`` stops on a row longer than the max lengths; ``truncate``
+            cuts it (either way the count is in ``truncated``).
     """
 
     def __init__(self, train_rows: Sequence[Row], val_rows: Sequence[Row],
                  test_examples: Sequence[Example], tokenizer: PreTrainedTokenizerBase,
                  max_source_len: int, max_target_len: int, batch_size: int = 32,
-                 eval_batch_size: int = 64, num_workers: int = 0, seed: int = 0):
+                 eval_batch_size: int = 64, num_workers: int = 0, seed: int = 0,
+                 on_long_input: str = "truncate"):
         super().__init__()
         self.train_rows, self.val_rows = list(train_rows), list(val_rows)
         self.test_examples = list(test_examples)
@@ -97,6 +100,9 @@ class RowsDataModule(L.LightningDataModule):
         self.max_source_len, self.max_target_len = max_source_len, max_target_len
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.num_workers, self.seed = num_workers, seed
+        if on_long_input not in ("error", "truncate"):
+            raise ValueError(f"data.on_long_input={on_long_input!r}; choose error or truncate")
+        self.on_long_input = on_long_input
         self.truncated: dict[str, int] = {}
         self._train: _Encoded | None = None
         self._val: _Encoded | None = None
@@ -107,6 +113,17 @@ class RowsDataModule(L.LightningDataModule):
         # Count what truncation cuts, so it is reported rather than silent.
         self.truncated[f"{split}_sources"] = sum(len(s) > self.max_source_len for s in src)
         self.truncated[f"{split}_targets"] = sum(len(t) > self.max_target_len for t in tgt)
+        if self.on_long_input == "error":
+            for side, seqs, limit in (("sources", src, self.max_source_len), ("targets", tgt, self.max_target_len)):
+                long = [i for i, x in enumerate(seqs) if len(x) > limit]
+                if long:
+                    row = rows[long[0]]
+                    raise ValueError(
+                        f"{len(long)} {split} {side} are longer than the model's max "
+                        f"{'source' if side == 'sources' else 'target'} length ({limit} tokens; "
+                        f"the longest has {max(len(seqs[i]) for i in long)}), first in example "
+                        f"{row.qid!r}. Raise task.max_{side[:-1]}_len, or set "
+                        "data.on_long_input=truncate to cut them (counted in data/truncated_*)")
         end = [] if self.tokenizer.eos_token_id is None else [self.tokenizer.eos_token_id]
         src = [s if len(s) <= self.max_source_len else s[: self.max_source_len - len(end)] + end for s in src]
         tgt = [t if len(t) <= self.max_target_len else t[: self.max_target_len - len(end)] + end for t in tgt]

@@ -145,7 +145,8 @@ def piece_scorer(cfg: DictConfig, spec: ModelSpec, tokenizer, task: Task,
         }
         folder = cached_scorer(identity, cfg.cache_dir, tokenizer, lambda: fit_scorer(
             spec, tokenizer, task, train, val,
-            make_datamodule=instantiate(cfg.datamodule, _partial_=True),
+            make_datamodule=instantiate(cfg.datamodule, _partial_=True,
+                                        on_long_input=str(cfg.data.get("on_long_input") or "truncate")),
             make_trainer=instantiate(trainer_cfg, _partial_=True),
             optim=dict(cfg.optim), seed=int(cfg.seed)))
         model = load_scorer(folder, tokenizer)
@@ -297,7 +298,7 @@ def train(cfg: DictConfig, run_dir: str | Path, resume: bool = False) -> dict[st
     dm = instantiate(cfg.datamodule, _partial_=True)(train_rows=train_rows, val_rows=val_rows,
                      test_examples=splits.test, tokenizer=tokenizer,
                      max_source_len=spec.max_source_len, max_target_len=spec.max_target_len,
-                     seed=int(cfg.seed))
+                     seed=int(cfg.seed), on_long_input=str(cfg.data.get("on_long_input") or "truncate"))
     decode = DecodeSettings(**OmegaConf.to_container(cfg.decode, resolve=True))
     module = instantiate(cfg.path.module)(
         model=models[0], tokenizer=tokenizer, task=task, decode=decode,

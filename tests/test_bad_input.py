@@ -148,3 +148,24 @@ def test_a_checkpoint_of_another_model_is_refused(tmp_path):
     holder.model = model
     with pytest.raises(ValueError, match=r"x\.ckpt.*another model or tokenizer.*model\.shared\.weight"):
         check_checkpoint(tmp_path / "x.ckpt", holder)
+
+
+def test_a_row_longer_than_the_model_stops_or_is_cut_when_asked(tmp_path):
+    from ases.cot.rows import Row
+    from ases.datamodule import RowsDataModule
+    from ases.models.factory import build_tokenizer
+    from ases.models.spec import ModelSpec
+
+    spec = ModelSpec(vocab_size=100, max_source_len=8, max_target_len=8)
+    tok = build_tokenizer(spec, ["Ann has four pens and two cups of tea."] * 20, tmp_path)
+    rows = [Row("a", "Ann has pens.", "Two.", "ES"),
+            Row("b", "Ann has four pens and two cups of tea and more.", "Two.", "ES")]
+    short = len(tok(rows[0].source)["input_ids"])
+    assert short < 30 < len(tok(rows[1].source)["input_ids"])
+    strict = RowsDataModule(rows, rows, [], tok, 30, 30, on_long_input="error")
+    with pytest.raises(ValueError, match=r"1 train sources are longer than the model's max source "
+                                         r"length \(30 tokens.*example 'b'.*on_long_input=truncate"):
+        strict.setup("fit")
+    cut = RowsDataModule(rows, rows, [], tok, 30, 30, on_long_input="truncate")
+    cut.setup("fit")
+    assert cut.truncated["train_sources"] == 1 and max(len(s) for s in cut._train.sources) == 30
