@@ -18,12 +18,16 @@ from omegaconf import read_write
 
 # The variables a launcher sets for each rank (Lightning's script launcher, torchrun, SLURM).
 _RANK_KEYS = ("RANK", "LOCAL_RANK", "SLURM_PROCID", "JSM_NAMESPACE_RANK")
+_LAUNCH_KEYS = ("LOCAL_RANK", "NODE_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT",
+                "PL_GLOBAL_SEED", "PL_SEED_WORKERS")
 
 
 def global_rank() -> int:
     """This process's rank, known before any Trainer exists (0 when not distributed)."""
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank()
+    if "RANK" not in os.environ and int(os.environ.get("NODE_RANK") or 0) > 0:
+        return 1  # a later node: not rank 0, whatever its local rank
     for key in _RANK_KEYS:
         if os.environ.get(key) is not None:
             return int(os.environ[key])
@@ -34,9 +38,9 @@ def is_rank_zero() -> bool:
     return global_rank() == 0
 
 
-def gather_objects(items: list) -> list:
+def gather_objects(items: list, world_size: int) -> list:
     """Every rank's ``items`` concatenated in rank order (``items`` itself on one process)."""
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+    if world_size == 1 or not (dist.is_available() and dist.is_initialized()):
         return list(items)
     parts: list = [None] * dist.get_world_size()
     dist.all_gather_object(parts, list(items))
@@ -56,6 +60,7 @@ def children_rerun_this_job(run_dir: str | Path, overrides: Sequence[str]):
 
     hydra_cfg = HydraConfig.instance().cfg
     saved_argv, saved_dir = list(sys.argv), hydra_cfg.hydra.run.dir
+    saved_env = {k: os.environ.get(k) for k in _LAUNCH_KEYS}
     sys.argv = [sys.argv[0], *(o for o in overrides if not o.startswith("hydra.run.dir="))]
     with read_write(hydra_cfg.hydra.run):  # the node carries its own read-only flag
         hydra_cfg.hydra.run.dir = str(run_dir)
@@ -65,3 +70,12 @@ def children_rerun_this_job(run_dir: str | Path, overrides: Sequence[str]):
         sys.argv = saved_argv
         with read_write(hydra_cfg.hydra.run):
             hydra_cfg.hydra.run.dir = saved_dir
+        # Lightning leaves its rank variables and process group behind; the next job of the
+        # sweep must start its own ranks, not think it is one
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -131,7 +131,8 @@ def piece_scorer(cfg: DictConfig, spec: ModelSpec, tokenizer, task: Task,
         # One device, no DDP: the scorer is built inside the cache's file lock, where a
         # re-launched DDP rank would wait on the lock its own rank 0 holds.
         trainer_cfg = OmegaConf.merge(OmegaConf.to_container(cfg.trainer, resolve=True),
-                                      {"devices": 1, "strategy": "auto"}, scfg.get("trainer") or {})
+                                      {"devices": 1, "num_nodes": 1, "strategy": "auto"},
+                                      scfg.get("trainer") or {})
         identity = {
             "train": cache_key([(p.qid, p.question, p.pieces) for p in train]),
             "val": cache_key([(p.qid, p.question, p.pieces) for p in val]),
@@ -150,7 +151,8 @@ def piece_scorer(cfg: DictConfig, spec: ModelSpec, tokenizer, task: Task,
             make_trainer=instantiate(trainer_cfg, _partial_=True),
             optim=dict(cfg.optim), seed=int(cfg.seed)))
         model = load_scorer(folder, tokenizer)
-    device = "cuda" if cfg.trainer.accelerator == "gpu" and torch.cuda.is_available() else "cpu"
+    gpu = cfg.trainer.accelerator == "gpu" and torch.cuda.is_available()
+    device = f"cuda:{int(os.environ.get('LOCAL_RANK') or 0)}" if gpu else "cpu"  # each rank its own GPU
     return PieceScorer(model.to(device), tokenizer, identity, cfg.cache_dir,
                        spec.max_source_len, int(scfg.get("batch_size", 64)))
 
@@ -204,7 +206,10 @@ class StopOnNonFiniteLoss(L.Callback):
 
     def on_before_backward(self, trainer: L.Trainer, module: L.LightningModule,
                            loss: torch.Tensor) -> None:
-        if not torch.isfinite(loss).all():
+        bad = not bool(torch.isfinite(loss).all())
+        if trainer.world_size > 1:  # every rank stops together, none waits in an all-reduce
+            bad = trainer.strategy.reduce_boolean_decision(bad, all=False)
+        if bad:
             last = Path(trainer.default_root_dir) / "checkpoints" / "last.ckpt"
             kept = f"the last good checkpoint is {last}" if last.is_file() else "no checkpoint was saved yet"
             raise FloatingPointError(
@@ -252,7 +257,7 @@ def train(cfg: DictConfig, run_dir: str | Path, resume: bool = False) -> dict[st
     prepared: dict[str, float] = {}
     if hasattr(task, "prepare"):  # e.g. γ for reports: fewer normal findings sentences
         (train_ex, prepared), (val_ex, _), (test_ex, _) = (task.prepare(x) for x in (splits.train, splits.val, splits.test))
-        splits = Splits(train_ex, val_ex, test_ex)
+        splits = Splits(train_ex, val_ex, test_ex, splits.skipped)
     spec = ModelSpec(**OmegaConf.to_container(cfg.model, resolve=True))
     tokenizer = build_tokenizer(
         spec, [t for ex in splits.train for t in (ex.question, ex.cot)], cfg.cache_dir, int(cfg.seed))
@@ -306,6 +311,9 @@ def train(cfg: DictConfig, run_dir: str | Path, resume: bool = False) -> dict[st
 
     checkpoint = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best",
                                  monitor="val/loss", mode="min", save_last=True)
+    old_csv = run_dir / "csv" / "metrics.csv"
+    if resume and old_csv.is_file():  # Lightning's CSV logger would overwrite it
+        old_csv.rename(old_csv.with_name(f"metrics.before-resume-{time.strftime('%Y%m%d-%H%M%S')}.csv"))
     logger = make_logger(cfg, run_dir)
     callbacks: list[L.Callback] = [checkpoint, StopOnNonFiniteLoss()]
     if os.environ.get("ASES_KILL_AT"):
@@ -314,9 +322,13 @@ def train(cfg: DictConfig, run_dir: str | Path, resume: bool = False) -> dict[st
         default_root_dir=str(run_dir), callbacks=callbacks, logger=logger)
     module.progress_dir = run_dir  # test records are appended there as they are decoded
     last = run_dir / "checkpoints" / "last.ckpt"
-    if not resume and trainer.is_global_zero:
-        for stale in run_dir.glob(evaluate.PROGRESS.format(rank="*")):
-            stale.unlink()
+    if not resume and trainer.is_global_zero:  # a fresh start in a used folder: nothing old stays
+        stale = [*run_dir.glob(evaluate.PROGRESS.format(rank="*")),
+                 *(run_dir / name for name in ("metrics.json", "predictions.jsonl", "error.txt"))]
+        if not cfg.get("test_ckpt"):  # (test_ckpt may point into this folder)
+            stale += list((run_dir / "checkpoints").glob("*.ckpt"))
+        for path in stale:
+            path.unlink(missing_ok=True)
     if cfg.get("test_ckpt"):  # evaluate a finished run's checkpoint, e.g. with other decoding
         best = str(Path(cfg.test_ckpt).expanduser())
         if not Path(best).is_file():

@@ -55,6 +55,7 @@ def load_run(run_dir: Path) -> dict:
         error = f"{run_dir / RUN_FILE}: not a JSON object with a 'cell'"
     cell = run["cell"] if error is None else {}
     result = {"dir": str(run_dir), "metrics": {}, "status": "failed", "error": error,
+              "seed": cell.get("seed"),
               "cell": {k: cell.get(k, "?" if k in ("task", "path") else None) for k in GROUP}}
     if error:
         return result
@@ -96,6 +97,14 @@ def _status(n_ok: int, n_failed: int, n_incomplete: int) -> str:
     return ", ".join(f"{n} {word}" for n, word in counts if n)
 
 
+def _repeated_seeds(done: Sequence[dict]) -> str:
+    """A warning when completed runs of one cell share a seed: they differ in settings the
+    cell does not show (e.g. optim.lr), so their ± is not a spread over seeds."""
+    seeds = [r.get("seed") for r in done]
+    repeated = sorted({s for s in seeds if seeds.count(s) > 1}, key=str)
+    return f"; seed {', '.join(map(str, repeated))} repeats: other settings differ" if repeated else ""
+
+
 def baseline_of(row: dict, rows: Sequence[dict]) -> dict | None:
     """The completed seq2seq cell of the same task, data, model and γ, or None."""
     return next((b for b in rows if b["path"] == BASELINE and b["mean"] is not None
@@ -121,7 +130,8 @@ def summarize(runs: Sequence[dict], metric: str | None = None) -> list[dict]:
             "mean": _mean(values), "std": statistics.stdev(values) if len(values) >= 2 else None,
             "delta": None, "as_fraction": _mean(_values(done, "seg/as_fraction")),
             "rounds": _mean(_values(done, "test/rounds_mean")),
-            "status": _status(len(done), n_failed, len(members) - len(done) - n_failed),
+            "status": _status(len(done), n_failed, len(members) - len(done) - n_failed)
+            + _repeated_seeds(done),
             # failed runs' errors first: the table shows the first one
             "errors": [r["error"] for s in ("failed", "incomplete") for r in members if r["status"] == s],
             "run_dirs": [r["dir"] for r in members],

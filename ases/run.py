@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import math
+import os
 import traceback
 from pathlib import Path
 
@@ -34,6 +35,20 @@ def _record(run_dir: Path, cell: dict, overrides: list[str], status: str, error:
     if is_rank_zero():
         info = {"cell": cell, "status": status, "overrides": overrides}
         write_json_atomic(run_dir / RUN_FILE, {**info, "error": error} if error else info)
+
+
+def _check_ranks_can_start(cfg: DictConfig) -> None:
+    """Lightning starts extra DDP ranks by running ``python -m <this module>`` again; inside
+    a submitit worker that module is submitit's own, so the ranks could not start."""
+    import __main__
+
+    spec = getattr(__main__, "__spec__", None)
+    several = str(cfg.trainer.get("strategy", "")).startswith("ddp") and cfg.trainer.get("devices") != 1
+    if several and (spec is None or spec.name != "ases.run") and "SLURM_NTASKS" not in os.environ:
+        raise ValueError(
+            "trainer=ddp/ddp_cpu cannot start its ranks inside this launcher (submitit_local): "
+            "run DDP cells with the basic launcher, or on SLURM with "
+            "hydra.launcher.tasks_per_node equal to trainer.devices")
 
 
 def _finished_metrics(run_dir: Path) -> dict | None:
@@ -63,6 +78,7 @@ def main(cfg: DictConfig) -> float | None:
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     overrides = list(hydra_cfg.overrides.task)
     cell = cell_of(cfg)
+    _check_ranks_can_start(cfg)
     resume = bool(cfg.get("resume"))
     if resume:
         run_dir = find_run(cfg.resume, run_dir, overrides)

@@ -188,3 +188,18 @@ def test_wandb_is_finished_after_a_failed_job(tmp_path, monkeypatch):
     assert wandb.run is not None
     _finish_wandb(failed=True)
     assert wandb.run is None
+
+
+@pytest.mark.slow
+def test_ddp_cells_one_after_another_in_a_multirun(tmp_path):
+    """The second DDP job of a basic-launcher sweep starts its own ranks again (Lightning's
+    rank variables and process group from the first job are cleared)."""
+    sweep = tmp_path / "ddp2"
+    done = _ases("-m", "trainer=ddp_cpu", "path=seq2seq,uni", "seg=location", "debug=fast",
+                 "trainer.limit_train_batches=4", f"hydra.sweep.dir={sweep}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    runs = _runs(sweep)
+    assert sorted(runs) == ["0_mwp-seq2seq", "1_mwp-location-uni"]
+    assert all(r["status"] == "completed" for r in runs.values())
+    for name in runs:
+        assert (sweep / name / "train_ddp_process_1.log").is_file()

@@ -45,4 +45,4 @@ def check_examples(splits: Splits, task: object, on_bad_row: str) -> tuple[Split
             skipped.append(message)
     if skipped:
         log.warning("skipped %d bad rows (data.on_bad_row=skip), e.g. %s", len(skipped), skipped[0])
-    return Splits(kept["train"], kept["val"], kept["test"]), skipped
+    return Splits(kept["train"], kept["val"], kept["test"], tuple(skipped)), skipped

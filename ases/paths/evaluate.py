@@ -14,7 +14,6 @@ from transformers import get_linear_schedule_with_warmup
 from ases.data.example import Example
 from ases.decode import MAX_ROUNDS, Trace
 from ases.distributed import gather_objects
-from ases.io import read_jsonl
 from ases.resume import maybe_kill
 from ases.tasks.base import Task
 
@@ -64,7 +63,13 @@ def _progress_file(module: L.LightningModule) -> Path | None:
 def start_test_epoch(module: L.LightningModule) -> None:
     """Starts from the records a killed test epoch already wrote (``resume``), if any."""
     path = _progress_file(module)
-    module.records = read_jsonl(path) if path is not None and path.is_file() else []
+    module.records = []
+    if path is not None and path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                module.records.append(json.loads(line))
+            except ValueError:  # the line a kill cut short: decoded again
+                break
 
 
 def still_to_decode(module: L.LightningModule, examples: list[Example]) -> list[Example]:
@@ -90,7 +95,8 @@ def end_test_epoch(module: L.LightningModule) -> None:
     """Gathers every rank's test records (each rank decoded its shard), then computes and
     logs the metrics, the same on every rank, into ``module.records``/``test_metrics``."""
     module.records, module.test_metrics = test_metrics(
-        gather_objects(module.records), module.trainer.datamodule.test_examples, module.task)
+        gather_objects(module.records, module.trainer.world_size),
+        module.trainer.datamodule.test_examples, module.task)
     module.log_dict(module.test_metrics, rank_zero_only=True)
 
 

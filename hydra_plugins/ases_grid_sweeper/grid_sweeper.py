@@ -3,7 +3,8 @@
 ``path=seq2seq,uni,dual seg=entropy,loss`` would run the seq2seq baseline once per
 segmenter although the baseline never segments. This sweeper composes each cell, and a
 cell whose path uses no segments drops its ``seg`` overrides before the duplicates go.
-It is the default sweeper of ``conf/config.yaml`` (Hydra finds sweepers only in the
+The kept baseline cell runs without those seg overrides (so ``seg.beta=-1,1`` cannot
+fail it). It is the default sweeper of ``conf/config.yaml`` (Hydra finds sweepers only in the
 ``hydra_plugins`` package).
 """
 
@@ -35,7 +36,7 @@ class GridSweeper(BasicSweeper):
             key = self.cell_key(cell)
             if key not in seen:
                 seen.add(key)
-                kept.append(cell)
+                kept.append(list(key))  # a baseline runs without the seg choices it ignores
         if len(kept) < len(cells):
             log.info("%d of %d cells repeat another cell (a path without segments ignores "
                      "seg choices) and are skipped", len(cells) - len(kept), len(cells))
