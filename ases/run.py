@@ -79,9 +79,10 @@ def main(cfg: DictConfig) -> float | None:
     overrides = list(hydra_cfg.overrides.task)
     cell = cell_of(cfg)
     _check_ranks_can_start(cfg)
-    resume = bool(cfg.get("resume"))
+    # a SLURM job that was preempted and requeued continues where it stopped
+    resume = bool(cfg.get("resume")) or int(os.environ.get("SLURM_RESTART_COUNT") or 0) > 0
     if resume:
-        run_dir = find_run(cfg.resume, run_dir, overrides)
+        run_dir = find_run(cfg.resume or True, run_dir, overrides)
         check_same_config(run_dir, cfg)
         finished = _finished_metrics(run_dir)
         if finished is not None:

@@ -18,8 +18,9 @@ CELL = ["seg=location", "path=uni", "debug=fast", "trainer.max_epochs=3",
         "datamodule.eval_batch_size=8"]
 
 
-def _ases(*args: str, kill_at: str | None = None, cache: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+def _ases(*args: str, kill_at: str | None = None, cache: Path | None = None,
+          extra_env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **(extra_env or {})}
     env.pop("ASES_KILL_AT", None)
     if kill_at:
         env["ASES_KILL_AT"] = kill_at
@@ -121,3 +122,14 @@ def test_resume_dir_that_is_not_a_run_is_refused(tmp_path):
     done = _ases("debug=fast", f"resume={tmp_path}", f"hydra.run.dir={tmp_path / 'x'}")
     assert done.returncode != 0
     assert "not a run folder" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_requeued_slurm_job_resumes_by_itself(uninterrupted, tmp_path):
+    """submitit requeues a preempted job with the same command; SLURM counts the restart."""
+    run_dir = tmp_path / "run"
+    assert _ases(*CELL, f"hydra.run.dir={run_dir}", kill_at="fit_step:25").returncode == -9
+    done = _ases(*CELL, f"hydra.run.dir={run_dir}", extra_env={"SLURM_RESTART_COUNT": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "resuming training from" in done.stdout + done.stderr
+    assert _metrics(run_dir) == _metrics(uninterrupted)
