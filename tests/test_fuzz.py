@@ -34,8 +34,12 @@ from ases.tasks.normality import (
 )
 
 # 21 properties at 100-200 examples each: the file runs in about 10 s.
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-FEW = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: CI sees the same examples every run (a failure is reproducible, never flaky);
+# set derandomize=False locally to explore new examples
+FUZZ = settings(max_examples=200, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow])
+FEW = settings(max_examples=100, deadline=None, derandomize=True,
+               suppress_health_check=[HealthCheck.too_slow])
 
 # --- strategies -----------------------------------------------------------------------
 
@@ -155,9 +159,11 @@ def test_split_chinese_drops_only_white_space(text, min_chars):
 
 @FUZZ
 @given(ZH_TEXT)
+@example("0\n;0")  # the cut is the line break; the lone ";" then closes the piece before it
 def test_split_chinese_cuts_only_at_the_documented_points(text):
     """Between two pieces lies a line break, white space before a numbered item, or a
-    delimiter not between two digits; nothing else (``：`` ``.`` ``-`` ``,`` ``、``)."""
+    delimiter not between two digits; nothing else (``：`` ``.`` ``-`` ``,`` ``、``). A line
+    break may sit before punctuation that moved back to close the piece before it."""
     pieces = split_chinese(text)
     where = [i for i, c in enumerate(text) if not c.isspace()]  # flat index -> text index
     flat = strip_space(text)
@@ -169,7 +175,13 @@ def test_split_chinese_cuts_only_at_the_documented_points(text):
             b >= 2 and flat[b - 2].isdigit() and flat[b].isdigit()
         )
         before_item = bool(gap) and re.match(_ITEM, text[where[b] :]) is not None
-        assert "\n" in gap or before_item or after_delim, (flat[:b], flat[b:])
+        start = b  # back over the punctuation that closes this piece
+        while start > 1 and not flat[start - 1].isalnum():
+            start -= 1
+        newline_before_punctuation = any("\n" in text[where[j - 1] + 1 : where[j]]
+                                         for j in range(start, b))
+        assert "\n" in gap or before_item or after_delim or newline_before_punctuation, (
+            flat[:b], flat[b:])
 
 
 _NUMBER_ZH = st.builds(
