@@ -52,3 +52,12 @@ def read_jsonl(path: str | os.PathLike) -> list[dict]:
     """Reads a JSONL file written by :func:`write_jsonl_atomic`."""
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def flatten(tree: object, prefix: str = "") -> dict[str, object]:
+    """A nested dict's leaves by dotted key: ``{"seg": {"beta": 1}}`` -> ``{"seg.beta": 1}``
+    (with ``prefix`` "cfg": ``{"cfg.seg.beta": 1}``)."""
+    if not isinstance(tree, dict):
+        return {prefix: tree}
+    return {key: leaf for name, sub in tree.items()
+            for key, leaf in flatten(sub, f"{prefix}.{name}" if prefix else str(name)).items()}

@@ -18,6 +18,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from ases.cells import RUN_FILE
+from ases.io import flatten
 
 log = logging.getLogger(__name__)
 CONFIG_FILE = "config.json"
@@ -31,18 +32,9 @@ def snapshot(cfg: DictConfig) -> dict:
     return {k: v for k, v in resolved.items() if k not in _FREE}
 
 
-def _flat(d: object, prefix: str = "") -> dict[str, object]:
-    if isinstance(d, dict):
-        out: dict[str, object] = {}
-        for k, v in d.items():
-            out.update(_flat(v, f"{prefix}{k}."))
-        return out
-    return {prefix.rstrip("."): d}
-
-
 def differences(a: dict, b: dict) -> list[str]:
     """``key: old -> new`` for every leaf that differs."""
-    fa, fb = _flat(a), _flat(b)
+    fa, fb = flatten(a), flatten(b)
     return [f"{k}: {fa.get(k, '<absent>')!r} -> {fb.get(k, '<absent>')!r}"
             for k in sorted(set(fa) | set(fb)) if fa.get(k, "<absent>") != fb.get(k, "<absent>")]
 

@@ -12,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from ases.data.example import Example, Splits
+from ases.io import flatten
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.spec import ModelSpec
 from ases.pipeline import cut_pieces, limit_splits, piece_scorer, segment_pieced
@@ -114,21 +115,15 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> Run:
     return Run(run_dir, cfg, task, splits, spec, tokenizer, models)
 
 
-def _flat(d: object, prefix: str) -> dict[str, object]:
-    if not isinstance(d, dict):
-        return {prefix: d}
-    return {k: v for key, sub in d.items() for k, v in _flat(sub, f"{prefix}.{key}").items()}
-
-
 def check_compatible(cfgs: dict[Path, DictConfig]) -> None:
     """Raises AnalysisError unless every run has the same ``task.name`` and resolved ``data``."""
     (first, ref), *rest = cfgs.items()
-    want = _flat(OmegaConf.to_container(ref.data, resolve=True), "data")
+    want = flatten(OmegaConf.to_container(ref.data, resolve=True), "data")
     for d, cfg in rest:
         if cfg.task.name != ref.task.name:
             raise AnalysisError(f"{d} is task {cfg.task.name} but {first} is task {ref.task.name}: "
                                 "compare runs of one task and data")
-        got = _flat(OmegaConf.to_container(cfg.data, resolve=True), "data")
+        got = flatten(OmegaConf.to_container(cfg.data, resolve=True), "data")
         diff = sorted(k for k in want.keys() | got.keys() if want.get(k) != got.get(k))
         if diff:
             raise AnalysisError(f"{d} and {first} use different data ({diff[0]}={got.get(diff[0])!r} "
