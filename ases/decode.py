@@ -1,20 +1,25 @@
 """Batched decoding: one pass (the baseline) and iterative AS-ES rounds.
 
 Iterative decoding advances every unfinished example of a batch by one segment per
-``generate`` call; finished examples leave the batch, so later rounds get cheaper.
+generation call; finished examples leave the batch, so later rounds get cheaper. Within a
+call, greedy decoding (:func:`greedy_generate`) also drops each row as soon as it ends.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers.cache_utils import DynamicCache, EncoderDecoderCache
+from transformers.modeling_outputs import BaseModelOutput
 
 from ases.cot.context import context, join_segments, split_tag
 
 STOP_RULE, EMPTY, MAX_ROUNDS, ONE_PASS = "stop_rule", "empty", "max_rounds", "one_pass"
+ENGINES = ("ases", "hf")
 
 
 @dataclass
@@ -27,10 +32,21 @@ class DecodeSettings:
     """Tokens per generated segment (iterative paths)."""
     max_rounds: int = 10
     """Segments per example at most; an example still going then stops."""
+    min_new_tokens: int = 0
+    """Tokens every generation call writes at least (0: the model decides; benchmarks set
+    it to time fixed lengths)."""
+    engine: str = "ases"
+    """``ases``: greedy search by :func:`greedy_generate`, which drops finished rows at
+    every step (models whose generation config changes logits, and beam search, go to
+    ``generate``); ``hf``: always ``model.generate``. Both write the same tokens."""
 
     def __post_init__(self) -> None:
         if self.num_beams < 1 or self.max_new_tokens < 1 or self.max_rounds < 1:
             raise ValueError(f"decode settings must be >= 1: {self}")
+        if self.min_new_tokens < 0:
+            raise ValueError(f"decode.min_new_tokens must be >= 0: {self.min_new_tokens}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"decode.engine must be one of {ENGINES}, not {self.engine!r}")
 
 
 @dataclass
@@ -55,15 +71,94 @@ class Trace:
         self.types.append(kind)
 
 
+# Generation-config fields that change greedy decoding away from a plain argmax; a model
+# whose config sets any of them is decoded by ``generate`` so that they are honoured.
+_GREEDY_CHANGERS = {
+    "repetition_penalty": (None, 1.0), "encoder_repetition_penalty": (None, 1.0),
+    "no_repeat_ngram_size": (None, 0), "encoder_no_repeat_ngram_size": (None, 0),
+    "bad_words_ids": (None,), "min_length": (None, 0), "min_new_tokens": (None, 0),
+    "forced_bos_token_id": (None,), "forced_eos_token_id": (None,),
+    "suppress_tokens": (None,), "begin_suppress_tokens": (None,), "sequence_bias": (None,),
+    "exponential_decay_length_penalty": (None,), "guidance_scale": (None, 1.0),
+    "watermarking_config": (None,),
+}
+
+
+def plain_greedy(model: PreTrainedModel, num_beams: int) -> bool:
+    """Whether :func:`greedy_generate` writes what ``model.generate`` would: greedy search
+    on an encoder-decoder whose generation config changes no logits."""
+    if num_beams != 1 or not getattr(model.config, "is_encoder_decoder", False):
+        return False
+    gen = model.generation_config
+    return all(getattr(gen, name, None) in neutral for name, neutral in _GREEDY_CHANGERS.items())
+
+
+def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
+                    attention_mask: torch.Tensor, max_new_tokens: int,
+                    min_new_tokens: int = 0) -> list[list[int]]:
+    """Greedy decoding of an encoder-decoder that drops each row from the batch (and from
+    the key/value cache) as soon as it writes its end token.
+
+    ``generate`` keeps finished rows in the batch until the longest one ends, so one long
+    row makes a whole batch pay full price for every step. Here a step costs what the rows
+    still writing cost. The tokens are those of ``generate(do_sample=False, num_beams=1)``;
+    the end token is left out. Returns each row's new token ids.
+    """
+    gen = model.generation_config
+    start = gen.decoder_start_token_id
+    if start is None:
+        start = model.config.decoder_start_token_id
+    eos = gen.eos_token_id if gen.eos_token_id is not None else model.config.eos_token_id
+    ends = set([eos] if isinstance(eos, int) else eos or [])
+    end_ids = torch.tensor(sorted(ends), dtype=torch.long, device=input_ids.device)
+    written: list[list[int]] = [[] for _ in range(input_ids.shape[0])]
+    with torch.inference_mode():
+        encoded = model.get_encoder()(input_ids=input_ids, attention_mask=attention_mask)
+        hidden = encoded.last_hidden_state  # (B, S, d)
+        rows = torch.arange(input_ids.shape[0], device=input_ids.device)  # batch slot -> row
+        mask = attention_mask
+        cache = EncoderDecoderCache(DynamicCache(), DynamicCache())  # filled in place
+        # transformers >= 5.2x names the argument ``cache``; earlier 5.x ``past_key_values``
+        cache_arg = ("cache" if "cache" in inspect.signature(model.forward).parameters
+                     else "past_key_values")
+        step_ids = torch.full((len(rows), 1), start, dtype=torch.long, device=input_ids.device)
+        for step in range(max_new_tokens):
+            out = model(encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
+                        attention_mask=mask, decoder_input_ids=step_ids,
+                        use_cache=True, **{cache_arg: cache})
+            logits = out.logits[:, -1, :].float()  # (b, V)
+            if step < min_new_tokens and len(end_ids):
+                logits[:, end_ids] = -float("inf")
+            chosen = logits.argmax(dim=-1)  # (b,)
+            ended = torch.isin(chosen, end_ids)
+            for row, token, end in zip(rows.tolist(), chosen.tolist(), ended.tolist(), strict=True):
+                if not end:
+                    written[row].append(token)
+            if bool(ended.all()):
+                break
+            if bool(ended.any()):
+                keep = (~ended).nonzero().squeeze(1)
+                cache.batch_select_indices(keep)
+                hidden, mask, rows, chosen = hidden[keep], mask[keep], rows[keep], chosen[keep]
+            step_ids = chosen[:, None]
+    return written
+
+
 def generate_texts(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
                    sources: Sequence[str], max_source_len: int, max_new_tokens: int,
-                   num_beams: int = 1) -> list[str]:
-    """One batched ``generate`` call; returns the stripped decoded texts."""
+                   settings: DecodeSettings | None = None) -> list[str]:
+    """One batched generation call; returns the stripped decoded texts."""
+    settings = settings or DecodeSettings()
     enc = tokenizer(list(sources), padding=True, truncation=True, max_length=max_source_len,
                     return_tensors="pt").to(model.device)
-    with torch.inference_mode():
-        out = model.generate(**enc, max_new_tokens=max_new_tokens, num_beams=num_beams,
-                             do_sample=False)  # (B, T_out)
+    if settings.engine == "ases" and plain_greedy(model, settings.num_beams):
+        out = greedy_generate(model, enc["input_ids"], enc["attention_mask"], max_new_tokens,
+                              settings.min_new_tokens)
+    else:
+        with torch.inference_mode():
+            out = model.generate(**enc, max_new_tokens=max_new_tokens,
+                                 num_beams=settings.num_beams, do_sample=False,
+                                 min_new_tokens=settings.min_new_tokens or None)  # (B, T_out)
     return [t.strip() for t in tokenizer.batch_decode(out, skip_special_tokens=True)]
 
 
@@ -72,7 +167,7 @@ def decode_one_pass(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
                     settings: DecodeSettings) -> list[Trace]:
     """The baseline: the whole CoT from ``context(question, [])`` in one call."""
     texts = generate_texts(model, tokenizer, [context(q, []) for q in questions],
-                           max_source_len, max_target_len, settings.num_beams)
+                           max_source_len, max_target_len, settings)
     return [Trace([t] if t else [], [None] if t else [], ONE_PASS, rounds=1) for t in texts]
 
 
@@ -95,7 +190,7 @@ def decode_iterative(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
             break
         sources = [context(questions[i], traces[i].segments) for i in active]
         texts = generate_texts(model, tokenizer, sources, max_source_len,
-                               settings.max_new_tokens, settings.num_beams)
+                               settings.max_new_tokens, settings)
         still = []
         for i, text in zip(active, texts, strict=True):
             traces[i].rounds += 1
@@ -138,7 +233,7 @@ def decode_dual(es_model: PreTrainedModel, as_model: PreTrainedModel,
                 continue
             sources = [context(questions[i], traces[i].segments) for i in group]
             texts = generate_texts(model, tokenizer, sources, max_source_len,
-                                   settings.max_new_tokens, settings.num_beams)
+                                   settings.max_new_tokens, settings)
             for i, text in zip(group, texts, strict=True):
                 traces[i].rounds += 1
                 turn[i] = "AS" if kind == "ES" else "ES"

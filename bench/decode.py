@@ -1,21 +1,21 @@
 """Decoding benchmarks on the trained bench model (bench/model.py) and its test set.
 
 ``decode_vs_per_example``: ases' batched iterative decoding (length-sorted batches of
-``datamodule.eval_batch_size``, finished examples dropped each round) against the authors'
-pattern, one example at a time, with the same weights, greedy settings and stop rule.
-The outputs are checked identical before anything is timed.
+``datamodule.eval_batch_size``, finished examples dropped each round, finished rows dropped
+each step by ``decode.engine=ases``) against the authors' pattern: one example at a time,
+``model.generate`` for each segment. Same weights, greedy settings and stop rule; the
+outputs are checked identical before anything is timed.
 
 ``decode_vs_one_pass``: the cost of one generated token in iterative decoding (a fresh
 encoder pass over the grown context every round) against one-pass decoding (one encoder
-pass, then the cached decoder). Both sides are made to write exactly the same number of
-tokens per example (``min_new_tokens`` = ``max_new_tokens``, a stop rule that never holds),
-so the per-token cost compares like with like.
+pass, then the cached decoder), both with ases' engine. Both sides write exactly the same
+number of tokens per example (``min_new_tokens`` = ``max_new_tokens``, a stop rule that
+never holds), so the per-token cost compares like with like.
 """
 
 from __future__ import annotations
 
-import functools
-from contextlib import contextmanager
+import dataclasses
 
 from ases.decode import DecodeSettings, decode_iterative, decode_one_pass
 from bench.model import Bench
@@ -36,14 +36,15 @@ def batched(b: Bench, questions: list[str], settings: DecodeSettings, batch_size
 
 
 def per_example(b: Bench, questions: list[str], settings: DecodeSettings) -> list:
-    """The authors' pattern: one example, one generate call per round, at a time."""
+    """The authors' pattern: one example at a time, ``model.generate`` for each segment."""
+    settings = dataclasses.replace(settings, engine="hf")
     return [decode_iterative(b.model, b.tokenizer, [q], b.task.is_finished,
                              b.spec.max_source_len, settings)[0] for q in questions]
 
 
 def vs_per_example(b: Bench, n: int = 48, repeats: int = 3) -> Comparison:
     questions = [ex.question for ex in b.test[:n]]
-    settings = DecodeSettings(**b.cfg.decode)
+    settings = dataclasses.replace(DecodeSettings(**b.cfg.decode), engine="ases")
     batch_size = int(b.cfg.datamodule.eval_batch_size)
     fast, slow = batched(b, questions, settings, batch_size), per_example(b, questions, settings)
     if [t.segments for t in fast] != [t.segments for t in slow]:
@@ -56,31 +57,20 @@ def vs_per_example(b: Bench, n: int = 48, repeats: int = 3) -> Comparison:
                    work=n, unit="ex/s", target=5.0, repeats=repeats)
 
 
-@contextmanager
-def writing_exactly(model, tokens: int):
-    """Every ``generate`` call of ``model`` writes ``tokens`` tokens (no early end)."""
-    model.generate = functools.partial(type(model).generate, model, min_new_tokens=tokens)
-    try:
-        yield
-    finally:
-        del model.generate
-
-
 def vs_one_pass(b: Bench, n: int = 32, rounds: int = 4, per_round: int = 32,
                 repeats: int = 3) -> Comparison:
     questions = [ex.question for ex in b.test[:n]]
     total = rounds * per_round
-    iterative = DecodeSettings(num_beams=1, max_new_tokens=per_round, max_rounds=rounds)
+    iterative = DecodeSettings(num_beams=1, max_new_tokens=per_round, max_rounds=rounds,
+                               min_new_tokens=per_round)
 
     def run_iterative() -> list:
-        with writing_exactly(b.model, per_round):
-            return decode_iterative(b.model, b.tokenizer, questions, lambda text: False,
-                                    b.spec.max_source_len, iterative)
+        return decode_iterative(b.model, b.tokenizer, questions, lambda text: False,
+                                b.spec.max_source_len, iterative)
 
     def run_one_pass() -> list:
-        with writing_exactly(b.model, total):
-            return decode_one_pass(b.model, b.tokenizer, questions, b.spec.max_source_len, total,
-                                   DecodeSettings(num_beams=1))
+        return decode_one_pass(b.model, b.tokenizer, questions, b.spec.max_source_len, total,
+                               DecodeSettings(num_beams=1, min_new_tokens=total))
 
     check = run_iterative()
     assert all(t.rounds == rounds for t in check), "every example must run every round"

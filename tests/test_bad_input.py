@@ -169,3 +169,54 @@ def test_a_row_longer_than_the_model_stops_or_is_cut_when_asked(tmp_path):
     cut = RowsDataModule(rows, rows, [], tok, 30, 30, on_long_input="truncate")
     cut.setup("fit")
     assert cut.truncated["train_sources"] == 1 and max(len(s) for s in cut._train.sources) == 30
+
+
+def _gsm8k_line(i: int) -> bytes:
+    return json.dumps({"question": f"Ann has {i} pens. How many?",
+                       "answer": f"She has {i}.\n#### {i}"}).encode()
+
+
+@pytest.mark.parametrize("bad, what", [(b"{not json", "not a GSM8K row"),
+                                       (b'{"question": "Q?", "answer": "no final line"}',
+                                        "not a GSM8K row"),
+                                       (b'{"question": "caf\xe9", "answer": "#### 1"}',
+                                        "bytes that are not UTF-8")])
+def test_a_bad_gsm8k_line_is_named_or_skipped(tmp_path, bad, what):
+    from ases.data.gsm8k import load_gsm8k
+
+    lines = [_gsm8k_line(i) for i in range(12)]
+    lines.insert(5, bad)  # line 6
+    _write(tmp_path / "train.jsonl", lines)
+    _write(tmp_path / "test.jsonl", [_gsm8k_line(i) for i in range(3)])
+    with pytest.raises(ValueError, match=rf"train\.jsonl:6: {what}.*data\.on_bad_row=skip"):
+        load_gsm8k(str(tmp_path), val_size=2)
+    splits = load_gsm8k(str(tmp_path), val_size=2, on_bad_row="skip")
+    assert len(splits.train) + len(splits.val) == 12 and len(splits.test) == 3
+    assert len(splits.skipped) == 1 and "train.jsonl:6" in splits.skipped[0]
+    assert "train-5" not in {ex.qid for ex in splits.train + splits.val}  # ids keep line numbers
+
+
+def test_a_cpet11k_row_that_is_not_utf8_is_named_or_skipped(tmp_path):
+    from ases.data.cpet11k import load_cpet11k
+
+    rows = ["question,answer,qid"] + [f"所见 {i} 正常。,印象 {i},{i}" for i in range(20)]
+    rows[7] = '"所见 6\n第二行",印象 6,6'  # a quoted field across two lines: lines 8-9
+    data = "\n".join(rows).encode("utf-8")
+    data = data.replace("印象 9".encode(), b"\xff\xfe 9")  # row of qid 9: line 12 (after the two-line row)
+    path = tmp_path / "cpet11k.csv"
+    path.write_bytes("\ufeff".encode() + data + b"\n")
+    with pytest.raises(ValueError, match=r"cpet11k\.csv:12: bytes that are not UTF-8.*on_bad_row=skip"):
+        load_cpet11k(str(tmp_path))
+    splits = load_cpet11k(str(tmp_path), on_bad_row="skip")
+    kept = splits.train + splits.val + splits.test
+    assert len(kept) == 19 and "cpet-9" not in {ex.qid for ex in kept}
+    assert splits.skipped == (f"{path}:12: bytes that are not UTF-8",)
+    assert "第二行" in next(ex.question for ex in kept if ex.qid == "cpet-6")
+
+
+def test_skipped_loader_rows_are_counted_in_the_run(tmp_path):
+    """``data=gsm8k data.on_bad_row=skip`` reaches the loader and the run's summary."""
+    cfg = compose_cfg(["data=gsm8k", f"data.path={tmp_path}", "data.on_bad_row=skip"])
+    assert cfg.data.loader.on_bad_row == "skip"
+    cfg = compose_cfg(["task=pet", "data=cpet11k", f"data.path={tmp_path}"])
+    assert cfg.data.loader.on_bad_row == "error"

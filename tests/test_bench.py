@@ -9,9 +9,9 @@ import pytest
 import torch
 from conftest import ROOT
 
+from ases.decode import greedy_generate
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.spec import ModelSpec
-from bench.decode import writing_exactly
 from bench.timing import compare
 
 
@@ -31,11 +31,12 @@ def test_forced_length_generation_writes_exactly_n_tokens(tmp_path):
     tok = build_tokenizer(spec, ["Ann has 4 pens and 3 cups."] * 30, tmp_path)
     torch.manual_seed(0)
     model = build_model(spec, tok).eval()
-    enc = tok(["Ann has 4 pens."], return_tensors="pt")
-    with writing_exactly(model, 7):
-        out = model.generate(**enc, max_new_tokens=7, do_sample=False)
-    assert out.shape[1] == 1 + 7  # the start token, then exactly 7
-    assert "generate" not in vars(model)  # restored afterwards
+    enc = tok(["Ann has 4 pens.", "Bo has 3 cups and 2 pens."], padding=True, return_tensors="pt")
+    first = greedy_generate(model, enc["input_ids"], enc["attention_mask"], 1)
+    model.generation_config.eos_token_id = first[0][0]  # its first choice now ends the row
+    assert greedy_generate(model, enc["input_ids"], enc["attention_mask"], 7) == [[], []]
+    out = greedy_generate(model, enc["input_ids"], enc["attention_mask"], 7, min_new_tokens=7)
+    assert [len(row) for row in out] == [7, 7]
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-GPU path")

@@ -2,7 +2,14 @@
 
 import torch
 
-from ases.decode import DecodeSettings, decode_iterative
+from ases.decode import (
+    ENGINES,
+    DecodeSettings,
+    decode_iterative,
+    generate_texts,
+    greedy_generate,
+    plain_greedy,
+)
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.spec import ModelSpec
 
@@ -34,3 +41,58 @@ def test_batched_equals_one_at_a_time(tmp_path):
     # the check is not vacuous: the model writes text, and examples finish differently
     assert any(t.segments for t in batched)
     assert len({t.stop_reason for t in batched}) == 2
+
+
+def _model_and_batch(tmp_path):
+    spec = ModelSpec(vocab_size=200, d_model=64, d_ff=128, d_kv=16, num_heads=4,
+                     num_layers=2, num_decoder_layers=2, dropout=0.0)
+    tok = build_tokenizer(spec, QUESTIONS * 20, tmp_path)
+    torch.manual_seed(5)
+    model = build_model(spec, tok).eval()
+    with torch.no_grad():  # T5's own small init writes one token over and over; wider varies
+        for p in model.parameters():
+            p.normal_(0.0, 0.3)
+    enc = tok(QUESTIONS, padding=True, return_tensors="pt")
+    return model, tok, enc
+
+
+def _hf(model, enc, max_new, min_new=None):
+    out = model.generate(**enc, max_new_tokens=max_new, num_beams=1, do_sample=False,
+                         min_new_tokens=min_new)
+    eos = model.generation_config.eos_token_id
+    ends = {*(eos if isinstance(eos, list) else [eos]), model.generation_config.pad_token_id}
+    return [[t for t in row[1:] if t not in ends] for row in out.tolist()]
+
+
+def test_greedy_loop_writes_what_generate_writes_while_dropping_rows(tmp_path):
+    model, tok, enc = _model_and_batch(tmp_path)
+    # make rows end at many different steps: a second end token, the one the model writes
+    # first at the most different steps across rows
+    free = _hf(model, enc, 16)
+
+    def spread(token):
+        return len({row.index(token) if token in row else 16 for row in free})
+
+    extra = max({t for row in free for t in row}, key=spread)
+    model.generation_config.eos_token_id = [tok.eos_token_id, extra]
+    expected = _hf(model, enc, 16)
+    lengths = {len(row) for row in expected}
+    assert len(lengths) >= 3, f"rows should end at different steps: {lengths}"
+    assert greedy_generate(model, enc["input_ids"], enc["attention_mask"], 16) == expected
+    # min_new_tokens forbids the end token for that many steps, as in generate
+    assert (greedy_generate(model, enc["input_ids"], enc["attention_mask"], 16, 6)
+            == _hf(model, enc, 16, 6))
+
+
+def test_engines_agree_and_settings_that_change_logits_go_to_generate(tmp_path):
+    model, tok, enc = _model_and_batch(tmp_path)
+    assert plain_greedy(model, 1) and not plain_greedy(model, 4)
+    model.generation_config.no_repeat_ngram_size = 2
+    assert not plain_greedy(model, 1)
+    texts = {engine: generate_texts(model, tok, QUESTIONS, 64, 10, DecodeSettings(engine=engine))
+             for engine in ENGINES}
+    assert texts["ases"] == texts["hf"]
+    model.generation_config.no_repeat_ngram_size = 0
+    texts = {engine: generate_texts(model, tok, QUESTIONS, 64, 10, DecodeSettings(engine=engine))
+             for engine in ENGINES}
+    assert texts["ases"] == texts["hf"] and any(texts["ases"])

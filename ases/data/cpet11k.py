@@ -7,6 +7,7 @@ import gzip
 import io
 import logging
 import random
+import re
 from pathlib import Path
 
 from ases.data.example import Example, Splits
@@ -14,6 +15,7 @@ from ases.data.example import Example, Splits
 log = logging.getLogger(__name__)
 
 COLUMNS = ("question", "answer", "qid")
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of a non-UTF-8 byte
 FILE_NAMES = ("cpet11k.csv.gz", "cpet11k.csv")
 
 
@@ -30,10 +32,12 @@ def _resolve(path: str) -> Path:
     return p
 
 
-def read_reports(path: str) -> tuple[list[Example], dict[str, int]]:
+def read_reports(path: str, bad: list[str] | None = None) -> tuple[list[Example], dict[str, int]]:
     """Reads the CSV (UTF-8, with or without a byte-order mark, plain or gzipped).
 
     Rows with an empty findings or impression, or a repeated qid, are dropped and counted.
+    A row holding bytes that are not UTF-8 raises with its ``file:line``, or (``bad`` is a
+    list: ``data.on_bad_row=skip``) is recorded there and skipped.
 
     Returns:
         The examples (white space runs in the findings collapsed) and the counts
@@ -43,19 +47,28 @@ def read_reports(path: str) -> tuple[list[Example], dict[str, int]]:
     raw = file.read_bytes()
     if file.suffix == ".gz":
         raw = gzip.decompress(raw)
-    try:
-        text = raw.decode("utf-8-sig")  # the real file starts with a byte-order mark
-    except UnicodeDecodeError as err:
-        raise ValueError(f"{file}: not UTF-8 text ({err}); save the CSV as UTF-8") from err
-    reader = csv.DictReader(io.StringIO(text))
+    # the real file starts with a byte-order mark; bytes that are not UTF-8 become lone
+    # surrogates, so that the row holding them can be named (a CSV row may span lines)
+    text = raw.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise ValueError(f"{file}: missing column(s) {missing}; found {reader.fieldnames}. "
                          f"cPET-11K needs {list(COLUMNS)} (use data=files with a column map "
                          "for other report data)")
     examples, counts, seen = [], {"read": 0, "dropped_empty": 0, "dropped_duplicate": 0}, set()
+    start = reader.line_num + 1  # the first line of the row being read
     for row in reader:
         counts["read"] += 1
+        lines = f"{start}" if reader.line_num == start else f"{start}-{reader.line_num}"
+        start = reader.line_num + 1
+        if any(_NOT_UTF8.search(value or "") for value in row.values() if isinstance(value, str)):
+            message = f"{file}:{lines}: bytes that are not UTF-8"
+            if bad is None:
+                raise ValueError(f"{message}. Save the CSV as UTF-8, or set data.on_bad_row=skip "
+                                 "to drop such rows (they are counted)")
+            bad.append(message)
+            continue
         question, answer, qid = (" ".join((row[c] or "").split()) for c in COLUMNS)
         if not question or not answer:
             counts["dropped_empty"] += 1
@@ -69,22 +82,25 @@ def read_reports(path: str) -> tuple[list[Example], dict[str, int]]:
 
 
 def load_cpet11k(path: str | None, split: tuple[float, float, float] = (0.8, 0.1, 0.1),
-                 seed: int = 1234) -> Splits:
+                 seed: int = 1234, on_bad_row: str = "error") -> Splits:
     """Loads cPET-11K and splits it by qid with a fixed seed.
 
     Args:
         path: the CSV (``.csv`` or ``.csv.gz``) or the folder holding it.
         split: train / val / test fractions.
         seed: fixes the split (the same in every run).
+        on_bad_row: ``error`` stops at a row that cannot be read; ``skip`` drops and counts it.
     """
     if path is None:
         raise FileNotFoundError("data=cpet11k needs data.path (e.g. ../shared/data/cpet11k)")
     if abs(sum(split) - 1.0) > 1e-6 or min(split) < 0:
         raise ValueError(f"data.split must be three fractions summing to 1, got {list(split)}")
-    examples, counts = read_reports(path)
+    bad: list[str] | None = [] if on_bad_row == "skip" else None
+    examples, counts = read_reports(path, bad)
     log.info("cpet11k: read %d rows, dropped %d empty and %d duplicate-qid rows", counts["read"],
              counts["dropped_empty"], counts["dropped_duplicate"])
     order = sorted(examples, key=lambda ex: ex.qid)
     random.Random(seed).shuffle(order)
     n_train, n_val = int(split[0] * len(order)), int(split[1] * len(order))
-    return Splits(order[:n_train], order[n_train : n_train + n_val], order[n_train + n_val :])
+    return Splits(order[:n_train], order[n_train : n_train + n_val], order[n_train + n_val :],
+                  tuple(bad or ()))

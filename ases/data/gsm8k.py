@@ -35,21 +35,33 @@ def clean_answer(raw: str) -> tuple[str, str]:
     return f"{body}\nThe answer is {final}.", final
 
 
-def _read_jsonl(path: Path, prefix: str) -> list[Example]:
+def _read_jsonl(path: Path, prefix: str, bad: list[str] | None = None) -> list[Example]:
+    """The file's problems. A line that is not UTF-8, not JSON or not a GSM8K row raises
+    with its ``file:line``, or (``bad`` is a list: ``data.on_bad_row=skip``) is recorded
+    there and skipped. Ids keep the line number, so they do not move when lines are skipped."""
     examples = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
             try:
+                line = raw.decode("utf-8")
+                if not line.strip():
+                    continue
                 row = json.loads(line)
                 cot, final = clean_answer(row["answer"])
                 question = row["question"].strip()
-            except (json.JSONDecodeError, KeyError, ValueError, AttributeError) as err:
-                raise ValueError(
-                    f"{path}:{lineno}: not a GSM8K row ({err}); each line must be JSON with "
-                    "'question' and an 'answer' ending in '#### <number>'"
-                ) from err
+            except (UnicodeDecodeError, json.JSONDecodeError, KeyError, ValueError, AttributeError,
+                    TypeError) as err:
+                what = ("bytes that are not UTF-8" if isinstance(err, UnicodeDecodeError)
+                        else f"not a GSM8K row ({type(err).__name__}: {err})")
+                message = f"{path}:{lineno}: {what}"
+                if bad is None:
+                    raise ValueError(
+                        f"{message}; each line must be UTF-8 JSON with 'question' and an "
+                        "'answer' ending in '#### <number>'. Fix the line, or set "
+                        "data.on_bad_row=skip to drop such lines (they are counted)"
+                    ) from err
+                bad.append(message)
+                continue
             examples.append(Example(f"{prefix}-{lineno - 1}", question, cot, final))
     return examples
 
@@ -68,17 +80,20 @@ def _from_hub() -> tuple[list[dict], list[dict]]:
     return list(ds["train"]), list(ds["test"])
 
 
-def load_gsm8k(path: str | None = None, val_size: int = 500, seed: int = 1234) -> Splits:
+def load_gsm8k(path: str | None = None, val_size: int = 500, seed: int = 1234,
+               on_bad_row: str = "error") -> Splits:
     """Loads GSM8K and splits it by question id.
 
     Args:
         path: a folder with ``train.jsonl`` and ``test.jsonl``; None loads the hub copy.
         val_size: problems moved from train to validation.
         seed: fixes which train problems become validation (the same in every run).
+        on_bad_row: ``error`` stops at a line that cannot be read; ``skip`` drops and counts it.
 
     Returns:
         Train, val and test splits; test is the official test set.
     """
+    bad: list[str] | None = [] if on_bad_row == "skip" else None
     if path is None:
         train_rows, test_rows = _from_hub()
         train = [Example(f"train-{i}", r["question"].strip(), *clean_answer(r["answer"]))
@@ -93,8 +108,8 @@ def load_gsm8k(path: str | None = None, val_size: int = 500, seed: int = 1234) -
                 f"data.path={path!r} has no {' or '.join(missing)}; give a folder holding "
                 "GSM8K's train.jsonl and test.jsonl (e.g. ../shared/data/gsm8k)."
             )
-        train = _read_jsonl(folder / "train.jsonl", "train")
-        test = _read_jsonl(folder / "test.jsonl", "test")
+        train = _read_jsonl(folder / "train.jsonl", "train", bad)
+        test = _read_jsonl(folder / "test.jsonl", "test", bad)
     if not 0 <= val_size < len(train):
         raise ValueError(f"data.val_size={val_size} must be in [0, {len(train)})")
     order = list(range(len(train)))
@@ -104,6 +119,7 @@ def load_gsm8k(path: str | None = None, val_size: int = 500, seed: int = 1234) -
         train=[ex for i, ex in enumerate(train) if i not in val_ids],
         val=[ex for i, ex in enumerate(train) if i in val_ids],
         test=test,
+        skipped=tuple(bad or ()),
     )
     log.info("gsm8k: %d train, %d val, %d test", len(splits.train), len(splits.val), len(splits.test))
     return splits
