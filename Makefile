@@ -8,7 +8,7 @@ ARGS ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv run smoke test test-fast bench bench-gpu lint format clean
+.PHONY: help venv run smoke test test-fast bench bench-profile bench-gpu lint format clean
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ test-fast: venv  ## the tests without the slow end-to-end runs
 
 bench: venv  ## benchmarks, side by side; writes bench/out/results.json
 	HF_HUB_OFFLINE=1 $(PY) -m bench.run $(ARGS)
+
+bench-profile: venv  ## where batched decoding spends its time (torch profiler); bench/out/profile_decode.txt
+	HF_HUB_OFFLINE=1 $(PY) -m bench.profile
 
 bench-gpu: venv  ## GPU throughput of a flan-t5-base-sized model; fails at once without a GPU
 	HF_HUB_OFFLINE=1 $(PY) -m bench.gpu $(ARGS)

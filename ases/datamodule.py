@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 
 import lightning as L
@@ -68,6 +68,58 @@ class EpochSeededSampler(LengthGroupedSampler):
 
     def set_epoch(self, epoch: int) -> None:
         self.generator = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
+
+
+class ResumableLoader(DataLoader):
+    """A training DataLoader that can resume in the middle of an epoch.
+
+    ``state_dict()`` is the epoch and how many of its batches were trained (read from the
+    trainer through ``progress``); :class:`ases.pipeline.ExactResume` keeps it in every
+    checkpoint and hands it back through ``load_state_dict()`` when a run restarts from
+    one. When the restarted run goes on with that same epoch, its first pass skips those
+    batches of the (seed, epoch) order, so it trains on exactly the batches the
+    uninterrupted run trained on next. (Lightning's own hand-back of loader states does not
+    happen here: ``estimated_stepping_batches`` in ``configure_optimizers`` builds the
+    loader before the checkpoint is restored.)
+
+    Args:
+        progress: returns (current epoch, batches of it trained so far).
+        *args, **kwargs: as for :class:`torch.utils.data.DataLoader`.
+    """
+
+    def __init__(self, *args, progress: Callable[[], tuple[int, int]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.progress = progress
+        self._resume_at: tuple[int, int] | None = None
+
+    def state_dict(self) -> dict[str, int]:
+        epoch, trained = self.progress() if self.progress else (0, 0)
+        return {"epoch": int(epoch), "batches_trained": int(trained)}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        self._resume_at = (int(state["epoch"]), int(state["batches_trained"]))
+
+    def __iter__(self):
+        return self._batches()
+
+    def _batches(self):
+        # A generator: nothing runs before the first next(), which Lightning calls after it
+        # has set the sampler's epoch and restored the checkpoint.
+        rng = torch.get_rng_state()
+        iterator = super().__iter__()  # draws the loader's base seed from the global RNG
+        resume_at, self._resume_at = self._resume_at, None
+        epoch_now = self.progress()[0] if self.progress else None
+        if resume_at is None or resume_at[1] == 0 or resume_at[0] != epoch_now:
+            yield from iterator  # a fresh epoch (or the checkpoint closed its epoch)
+            return
+        # The uninterrupted run drew that seed before the checkpoint's RNG state was saved;
+        # drawing it again here would shift every random number (dropout) after it.
+        torch.set_rng_state(rng)
+        log.info("resuming mid-epoch %d: skipping the %d batches already trained", *resume_at)
+        for _ in range(resume_at[1]):
+            if next(iterator, None) is None:
+                return
+        yield from iterator
 
 
 class RowsDataModule(L.LightningDataModule):
@@ -141,9 +193,18 @@ class RowsDataModule(L.LightningDataModule):
         assert self._train is not None
         lengths = [len(s) + len(t) for s, t in zip(self._train.sources, self._train.targets, strict=True)]
         sampler = EpochSeededSampler(self.batch_size, lengths=lengths, seed=self.seed)
-        return DataLoader(self._train, batch_size=self.batch_size, sampler=sampler,
-                          collate_fn=_PadCollate(self.tokenizer.pad_token_id),
-                          num_workers=self.num_workers)
+        return ResumableLoader(self._train, batch_size=self.batch_size, sampler=sampler,
+                               collate_fn=_PadCollate(self.tokenizer.pad_token_id),
+                               num_workers=self.num_workers, progress=self._batches_trained)
+
+    def _batches_trained(self) -> tuple[int, int]:
+        """(current epoch, batches of it trained so far); (0, 0) outside a fit."""
+        trainer = self.trainer
+        if trainer is None:
+            return 0, 0
+        # ``processed`` counts the batch whose end hooks are running: a checkpoint saved at
+        # a batch's end or after a validation holds every batch up to it
+        return trainer.current_epoch, trainer.fit_loop.epoch_loop.batch_progress.current.processed
 
     def val_dataloader(self) -> DataLoader:
         assert self._val is not None

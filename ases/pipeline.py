@@ -9,24 +9,30 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import time
+import uuid
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import lightning as L
+import numpy as np
 import torch
 from hydra.utils import instantiate
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers import Logger, WandbLogger
+from lightning.pytorch.plugins.io import TorchCheckpointIO
 from omegaconf import DictConfig, OmegaConf
 
 from ases.cache import cache_key
 from ases.cells import cell_name, cell_of, cell_tags
 from ases.data.check import check_examples
 from ases.data.example import Example, Splits
+from ases.datamodule import ResumableLoader
 from ases.decode import DecodeSettings
 from ases.distributed import is_rank_zero
-from ases.io import write_json_atomic, write_jsonl_atomic
+from ases.io import atomic_path, remove_stale_temps, write_json_atomic, write_jsonl_atomic
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.spec import ModelSpec
 from ases.paths import evaluate
@@ -157,9 +163,26 @@ def piece_scorer(cfg: DictConfig, spec: ModelSpec, tokenizer, task: Task,
                        spec.max_source_len, int(scfg.get("batch_size", 64)))
 
 
-def make_logger(cfg: DictConfig, run_dir: Path) -> Logger | bool:
+WANDB_ID_FILE = "wandb_id.json"
+"""The run folder's W&B run id: a resumed run logs into the same W&B run."""
+
+
+def wandb_run_id(run_dir: Path, resume: bool) -> str:
+    """The W&B id of this run folder: the one kept there when resuming, else a new one
+    (kept there for a later resume)."""
+    path = run_dir / WANDB_ID_FILE
+    if resume and path.is_file():
+        return str(json.loads(path.read_text())["id"])
+    run_id = uuid.uuid4().hex[:12]
+    if is_rank_zero():
+        write_json_atomic(path, {"id": run_id})
+    return run_id
+
+
+def make_logger(cfg: DictConfig, run_dir: Path, resume: bool = False) -> Logger | bool:
     """The ``logger`` choice, writing under the run directory; a W&B run gets its name,
-    group and tags from the grid cell unless the config sets them, and the resolved config."""
+    group and tags from the grid cell unless the config sets them, and the resolved config.
+    A resumed run goes on logging into the W&B run it started (``resume="allow"``)."""
     if not cfg.get("logger"):
         return False
     extra: dict = {"save_dir": str(run_dir)}
@@ -168,6 +191,9 @@ def make_logger(cfg: DictConfig, run_dir: Path) -> Logger | bool:
         extra["name"] = cfg.logger.get("name") or cell_name(cell)
         extra["group"] = cfg.logger.get("group") or cell_name(cell, with_seed=False)
         extra["tags"] = list(cfg.logger.get("tags") or cell_tags(cell))
+        if not cfg.logger.get("id") and is_rank_zero():  # (other ranks log nothing)
+            extra["id"] = wandb_run_id(run_dir, resume)
+            extra["resume"] = "allow"
     logger = instantiate(cfg.logger, **extra)
     logger.log_hyperparams({"config": OmegaConf.to_container(cfg, resolve=True)})
     return logger
@@ -186,8 +212,9 @@ def log_predictions_table(logger: WandbLogger, records: list[dict]) -> None:
 
 def check_checkpoint(path: Path, module: torch.nn.Module) -> None:
     """Refuses a checkpoint whose weights do not fit ``module`` (another model size, model
-    family or tokenizer), naming the first tensors that differ."""
-    state = torch.load(path, map_location="cpu", weights_only=True).get("state_dict", {})
+    family or tokenizer), naming the first tensors that differ. The file is memory-mapped:
+    only shapes are read, not a second copy of the weights."""
+    state = torch.load(path, map_location="cpu", weights_only=True, mmap=True).get("state_dict", {})
     ours = module.state_dict()
     problems = [f"{k} missing" for k in ours if k not in state]
     problems += [f"{k} not in this model" for k in state if k not in ours]
@@ -216,6 +243,71 @@ class StopOnNonFiniteLoss(L.Callback):
                 f"non-finite training loss ({loss.item()}) at step {trainer.global_step} "
                 f"(epoch {trainer.current_epoch}); {kept}. Lower optim.lr, keep "
                 "trainer.gradient_clip_val, or use bf16 rather than fp16 precision.")
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Lightning's checkpoint writer, made atomic on every file system.
+
+    Lightning writes a local checkpoint to a temporary file in the system's temp folder and
+    moves it into place. Where that folder is on another disk than the run (a node's /tmp,
+    a shared run folder), the move is a copy, and a kill during it leaves half a
+    ``last.ckpt``. Here the temporary file sits beside the checkpoint and is renamed.
+    """
+
+    def save_checkpoint(self, checkpoint: dict, path, storage_options=None) -> None:
+        if "://" in str(path):  # remote storage: Lightning's fsspec transaction
+            super().save_checkpoint(checkpoint, path, storage_options)
+            return
+        with atomic_path(path) as tmp:
+            torch.save(checkpoint, tmp)
+
+
+class ExactResume(L.Callback):
+    """Keeps in every checkpoint what Lightning leaves out and an exact resume needs:
+
+    - the random generators' states (torch, CUDA, Python, NumPy), so that dropout after a
+      resume draws what the uninterrupted run drew (under DDP, rank 0's states);
+    - the training loader's place in its epoch (:class:`ases.datamodule.ResumableLoader`),
+      handed back when training starts again.
+    """
+
+    def __init__(self) -> None:
+        self._loader_state: dict | None = None
+
+    def state_dict(self) -> dict:
+        kind, keys, pos, has_gauss, gauss = np.random.get_state()
+        state = {"torch": torch.get_rng_state(), "python": random.getstate(),
+                 "numpy": (kind, torch.from_numpy(keys.astype(np.int64)), int(pos),
+                           int(has_gauss), float(gauss))}
+        if torch.cuda.is_available():
+            state["cuda"] = torch.cuda.get_rng_state_all()
+        loader = self._loader()
+        if loader is not None:
+            state["loader"] = loader.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        torch.set_rng_state(state["torch"])
+        random.setstate(state["python"])
+        kind, keys, pos, has_gauss, gauss = state["numpy"]
+        np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
+        if "cuda" in state and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["cuda"])
+        self._loader_state = state.get("loader")
+
+    def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        self.trainer = trainer
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        loader = self._loader()
+        if self._loader_state is not None and loader is not None:
+            loader.load_state_dict(self._loader_state)
+        self._loader_state = None
+
+    def _loader(self) -> ResumableLoader | None:
+        trainer = getattr(self, "trainer", None)
+        loader = trainer.train_dataloader if trainer is not None else None
+        return loader if isinstance(loader, ResumableLoader) else None
 
 
 class _KillSwitch(L.Callback):
@@ -311,17 +403,26 @@ def train(cfg: DictConfig, run_dir: str | Path, resume: bool = False) -> dict[st
 
     checkpoint = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best",
                                  monitor="val/loss", mode="min", save_last=True)
+    callbacks: list[L.Callback] = [checkpoint, StopOnNonFiniteLoss(), ExactResume()]
+    if cfg.get("save_last_every_min"):  # between validations too: a kill loses minutes at most
+        callbacks.append(ModelCheckpoint(
+            dirpath=run_dir / "checkpoints", save_top_k=0, save_last=True,
+            train_time_interval=timedelta(minutes=float(cfg.save_last_every_min))))
     old_csv = run_dir / "csv" / "metrics.csv"
     if resume and old_csv.is_file():  # Lightning's CSV logger would overwrite it
         old_csv.rename(old_csv.with_name(f"metrics.before-resume-{time.strftime('%Y%m%d-%H%M%S')}.csv"))
-    logger = make_logger(cfg, run_dir)
-    callbacks: list[L.Callback] = [checkpoint, StopOnNonFiniteLoss()]
+    logger = make_logger(cfg, run_dir, resume)
     if os.environ.get("ASES_KILL_AT"):
         callbacks.append(_KillSwitch())
     trainer: L.Trainer = instantiate(cfg.trainer, _partial_=True)(
-        default_root_dir=str(run_dir), callbacks=callbacks, logger=logger)
+        default_root_dir=str(run_dir), callbacks=callbacks, logger=logger,
+        plugins=[AtomicCheckpointIO()])
     module.progress_dir = run_dir  # test records are appended there as they are decoded
     last = run_dir / "checkpoints" / "last.ckpt"
+    if trainer.is_global_zero:  # what a kill -9 left half-written
+        for folder in (run_dir, run_dir / "checkpoints"):
+            for path in remove_stale_temps(folder):
+                log.info("removed %s, left half-written by a killed run", path)
     if not resume and trainer.is_global_zero:  # a fresh start in a used folder: nothing old stays
         stale = [*run_dir.glob(evaluate.PROGRESS.format(rank="*")),
                  *(run_dir / name for name in ("metrics.json", "predictions.jsonl", "error.txt"))]

@@ -8,7 +8,6 @@ multirun a failing cell is recorded and the sweep goes on with the next one.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import os
@@ -24,6 +23,7 @@ from ases.cells import RUN_FILE, cell_of, register_resolvers
 from ases.distributed import children_rerun_this_job, is_rank_zero
 from ases.io import write_json_atomic, write_text_atomic
 from ases.pipeline import train
+from ases.report import load_run
 from ases.resume import CONFIG_FILE, check_same_config, find_run, snapshot
 from ases.summary import format_summary
 
@@ -51,16 +51,6 @@ def _check_ranks_can_start(cfg: DictConfig) -> None:
             "hydra.launcher.tasks_per_node equal to trainer.devices")
 
 
-def _finished_metrics(run_dir: Path) -> dict | None:
-    """The metrics of a run that completed, else None."""
-    try:
-        info = json.loads((run_dir / RUN_FILE).read_text())
-        metrics = json.loads((run_dir / "metrics.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return metrics if info.get("status") == "completed" and "status" not in metrics else None
-
-
 def _finish_wandb(failed: bool) -> None:
     """Ends a W&B run left open by this job, so the next job of a sweep starts its own."""
     with contextlib.suppress(ImportError):
@@ -84,8 +74,9 @@ def main(cfg: DictConfig) -> float | None:
     if resume:
         run_dir = find_run(cfg.resume or True, run_dir, overrides)
         check_same_config(run_dir, cfg)
-        finished = _finished_metrics(run_dir)
-        if finished is not None:
+        done = load_run(run_dir)
+        if done["status"] == "completed":
+            finished = done["metrics"]
             log.info("%s already completed; nothing to resume", run_dir)
             if is_rank_zero():
                 print(format_summary(finished, run_dir))

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +57,54 @@ def test_atomic_files_get_normal_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_checkpoint_save_that_dies_leaves_the_old_checkpoint_whole(tmp_path, monkeypatch):
+    import torch
+
+    from ases.io import remove_stale_temps
+    from ases.pipeline import AtomicCheckpointIO
+
+    io = AtomicCheckpointIO()
+    path = tmp_path / "checkpoints" / "last.ckpt"
+    io.save_checkpoint({"step": 1, "w": torch.ones(3)}, path)
+    assert torch.load(path, weights_only=True)["step"] == 1
+
+    def dies_halfway(obj, f):
+        with open(f, "wb") as out:
+            out.write(b"PK\x03\x04 half a zip")
+        raise KeyboardInterrupt  # the process is stopped in the middle of the write
+
+    monkeypatch.setattr(torch, "save", dies_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        io.save_checkpoint({"step": 2}, path)
+    monkeypatch.undo()
+    assert torch.load(path, weights_only=True)["step"] == 1  # the old one, whole
+    assert list(path.parent.iterdir()) == [path]  # and no temp file
+    # a kill -9 gives no chance to clean up: the next run removes what is left
+    (path.parent / ".last.ckpt.abc123.tmp").write_bytes(b"half")
+    assert [p.name for p in remove_stale_temps(path.parent)] == [".last.ckpt.abc123.tmp"]
+    assert list(path.parent.iterdir()) == [path]
+
+
+def test_a_run_saves_its_checkpoints_through_the_atomic_writer(tmp_path, monkeypatch):
+    from conftest import compose_cfg
+
+    from ases.pipeline import AtomicCheckpointIO, train
+
+    saved = []
+    original = AtomicCheckpointIO.save_checkpoint
+
+    def recording(self, checkpoint, path, storage_options=None):
+        saved.append(Path(path).name)
+        original(self, checkpoint, path, storage_options)
+
+    monkeypatch.setattr(AtomicCheckpointIO, "save_checkpoint", recording)
+    run_dir = tmp_path / "run"
+    (run_dir / "checkpoints").mkdir(parents=True)
+    (run_dir / "checkpoints" / ".last.ckpt.killed.tmp").write_bytes(b"half")  # a killed save
+    cfg = compose_cfg(["debug=fast", "seg=location", "path=seq2seq", "data.limit.train=64",
+                       "trainer.limit_train_batches=2", "decode.max_new_tokens=4"])
+    train(cfg, run_dir)
+    assert {"best.ckpt", "last.ckpt"} <= set(saved)
+    assert not list(run_dir.rglob("*.tmp"))

@@ -10,12 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from conftest import ROOT
 
 from ases.io import read_jsonl
 
 CELL = ["seg=location", "path=uni", "debug=fast", "trainer.max_epochs=3",
-        "datamodule.eval_batch_size=8"]
+        "datamodule.eval_batch_size=8",
+        "save_last_every_min=1e-6"]  # last.ckpt after every batch: a kill lands mid-epoch
 
 
 def _ases(*args: str, kill_at: str | None = None, cache: Path | None = None,
@@ -44,10 +46,19 @@ def uninterrupted(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
-def test_killed_in_training_resumes_from_last_ckpt(uninterrupted, tmp_path):
+@pytest.mark.parametrize("step, epoch, trained", [(20, 0, 19), (25, 1, 5)])
+def test_killed_in_training_resumes_from_last_ckpt(uninterrupted, tmp_path, step, epoch, trained):
+    """This cell trains 19 batches an epoch, and the kill comes at a batch's end before
+    that batch's checkpoint. Killed at step 20, the last checkpoint closed epoch 0 (all 19
+    batches); at step 25, it is mid-epoch 1 after its 5th batch, so the resumed run must
+    skip exactly those 5 batches of the epoch's order."""
     run_dir = tmp_path / "run"
-    killed = _ases(*CELL, f"hydra.run.dir={run_dir}", kill_at="fit_step:25")  # in epoch 2 of 3
+    killed = _ases(*CELL, f"hydra.run.dir={run_dir}", kill_at=f"fit_step:{step}")
     assert killed.returncode == -9
+    state = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert state["global_step"] == step - 1
+    loader_state = state["loops"]["fit_loop"]["state_dict"]["combined_loader"][0]
+    assert loader_state == {"epoch": epoch, "batches_trained": trained}
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()
     assert not (run_dir / "metrics.json").exists()
     assert json.loads((run_dir / "run.json").read_text())["status"] == "running"
@@ -56,6 +67,8 @@ def test_killed_in_training_resumes_from_last_ckpt(uninterrupted, tmp_path):
     assert "resuming training from" in done.stdout + done.stderr
     assert _metrics(run_dir) == _metrics(uninterrupted)
     assert read_jsonl(run_dir / "predictions.jsonl") == read_jsonl(uninterrupted / "predictions.jsonl")
+    skipped = f"skipping the {trained} batches already trained" in done.stdout + done.stderr
+    assert skipped == (trained < 19)  # a closed epoch is not skipped: the next one starts
 
 
 @pytest.mark.slow
@@ -133,3 +146,45 @@ def test_a_requeued_slurm_job_resumes_by_itself(uninterrupted, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "resuming training from" in done.stdout + done.stderr
     assert _metrics(run_dir) == _metrics(uninterrupted)
+
+
+@pytest.mark.slow
+def test_a_killed_ddp_run_resumes_mid_epoch_exactly(tmp_path):
+    """Two gloo ranks, killed together mid-epoch: the resumed DDP run (both ranks skip the
+    batches they trained) ends with the metrics of an uninterrupted DDP run, and the test
+    decoding, sharded over the ranks, gives the same predictions."""
+    cell = ["trainer=ddp_cpu", "seg=location", "path=uni", "debug=fast", "trainer.max_epochs=2",
+            "trainer.limit_train_batches=8", "datamodule.eval_batch_size=8",
+            "data.limit.test=16", "save_last_every_min=1e-6"]
+    full = tmp_path / "full"
+    done = _ases(*cell, f"hydra.run.dir={full}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    run_dir = tmp_path / "run"
+    killed = _ases(*cell, f"hydra.run.dir={run_dir}", kill_at="fit_step:11")  # epoch 1, batch 3
+    assert killed.returncode == -9
+    state = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert state["global_step"] == 10
+    done = _ases(*cell, "resume=true", f"hydra.run.dir={run_dir}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _metrics(run_dir) == _metrics(full)
+    assert read_jsonl(run_dir / "predictions.jsonl") == read_jsonl(full / "predictions.jsonl")
+    skip = "skipping the 2 batches already trained"
+    assert skip in (run_dir / "run.log").read_text()  # rank 0
+    assert skip in (run_dir / "train_ddp_process_1.log").read_text()  # rank 1
+
+
+@pytest.mark.slow
+def test_a_resumed_run_logs_into_the_same_wandb_run(tmp_path):
+    pytest.importorskip("wandb")
+    env = {"WANDB_MODE": "offline", "WANDB_SILENT": "true"}
+    args = [*CELL, "trainer.max_epochs=2", "logger=wandb", "logger.offline=true",
+            f"hydra.run.dir={tmp_path / 'run'}"]
+    assert _ases(*args, kill_at="fit_step:25", extra_env=env).returncode == -9
+    run_id = json.loads((tmp_path / "run" / "wandb_id.json").read_text())["id"]
+    done = _ases(*args, "resume=true", extra_env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    attempts = sorted((tmp_path / "run" / "wandb").glob("offline-run-*"))
+    assert len(attempts) == 2 and all(p.name.endswith(f"-{run_id}") for p in attempts)
+    # a fresh start in the same folder is a new W&B run
+    assert _ases(*args, extra_env=env).returncode == 0
+    assert json.loads((tmp_path / "run" / "wandb_id.json").read_text())["id"] != run_id

@@ -93,3 +93,44 @@ def test_a_non_finite_loss_stops_training_before_the_update(tmp_path):
         trainer.fit(module, datamodule=dm)
     after = module.model.state_dict()
     assert all(torch.equal(after[k], v) for k, v in before.items())  # no update from the NaN
+
+
+def test_resumable_loader_skips_the_trained_batches_of_the_same_epoch_only():
+    from ases.datamodule import EpochSeededSampler, ResumableLoader
+
+    place = {"epoch": 2, "trained": 3}
+
+    def loader():
+        sampler = EpochSeededSampler(4, lengths=list(range(40)), seed=7)
+        sampler.set_epoch(2)
+        return ResumableLoader(list(range(40)), batch_size=4, sampler=sampler,
+                               progress=lambda: (place["epoch"], place["trained"]))
+
+    full = [b.tolist() for b in loader()]
+    assert sorted(x for b in full for x in b) == list(range(40))
+    saved = loader().state_dict()
+    assert saved == {"epoch": 2, "batches_trained": 3}
+    resumed = loader()
+    resumed.load_state_dict(saved)
+    assert [b.tolist() for b in resumed] == full[3:]  # the rest of the epoch, in its order
+    resumed.sampler.set_epoch(2)  # as Lightning does before every epoch
+    assert [b.tolist() for b in resumed] == full  # only the first pass skips
+    closed = loader()
+    closed.load_state_dict({"epoch": 1, "batches_trained": 10})  # epoch 1 had ended
+    assert [b.tolist() for b in closed] == full
+
+
+def test_exact_resume_state_survives_a_weights_only_load(tmp_path):
+    import random
+
+    from ases.pipeline import ExactResume
+
+    torch.manual_seed(3)
+    random.seed(3)
+    state = ExactResume().state_dict()
+    expected = (torch.rand(3), random.random())
+    torch.save(state, tmp_path / "s.pt")
+    torch.manual_seed(99)
+    random.seed(99)
+    ExactResume().load_state_dict(torch.load(tmp_path / "s.pt", weights_only=True))
+    assert torch.equal(torch.rand(3), expected[0]) and random.random() == expected[1]
