@@ -184,10 +184,14 @@ def test_wandb_is_finished_after_a_failed_job(tmp_path, monkeypatch):
 
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_SILENT", "true")
-    wandb.init(project="ases-test", dir=str(tmp_path))
-    assert wandb.run is not None
-    _finish_wandb(failed=True)
-    assert wandb.run is None
+    try:
+        wandb.init(project="ases-test", dir=str(tmp_path))
+        assert wandb.run is not None
+        _finish_wandb(failed=True)
+        assert wandb.run is None
+    finally:  # this process's W&B service must not serve the runs of later tests' children
+        wandb.teardown()
+        os.environ.pop("WANDB_SERVICE", None)
 
 
 @pytest.mark.slow

@@ -24,6 +24,9 @@ def _ases(*args: str, kill_at: str | None = None, cache: Path | None = None,
           extra_env: dict | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", **(extra_env or {})}
     env.pop("ASES_KILL_AT", None)
+    # an in-process wandb.init of another test exports its service; a child joining it
+    # would find the killed attempt's run still open there
+    env.pop("WANDB_SERVICE", None)
     if kill_at:
         env["ASES_KILL_AT"] = kill_at
     if cache:
