@@ -38,7 +38,8 @@ class DecodeSettings:
     engine: str = "ases"
     """``ases``: greedy search by :func:`greedy_generate`, which drops finished rows at
     every step (models whose generation config changes logits, and beam search, go to
-    ``generate``); ``hf``: always ``model.generate``. Both write the same tokens."""
+    ``generate``); ``hf``: always ``model.generate``. Both write the same tokens (up to
+    rounding ties in reduced precision)."""
 
     def __post_init__(self) -> None:
         if self.num_beams < 1 or self.max_new_tokens < 1 or self.max_rounds < 1:
@@ -80,7 +81,8 @@ _GREEDY_CHANGERS = {
     "forced_bos_token_id": (None,), "forced_eos_token_id": (None,),
     "suppress_tokens": (None,), "begin_suppress_tokens": (None,), "sequence_bias": (None,),
     "exponential_decay_length_penalty": (None,), "guidance_scale": (None, 1.0),
-    "watermarking_config": (None,),
+    "watermarking_config": (None,), "remove_invalid_values": (None, False),
+    "stop_strings": (None,), "max_time": (None,),
 }
 
 
@@ -101,14 +103,20 @@ def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
 
     ``generate`` keeps finished rows in the batch until the longest one ends, so one long
     row makes a whole batch pay full price for every step. Here a step costs what the rows
-    still writing cost. The tokens are those of ``generate(do_sample=False, num_beams=1)``;
-    the end token is left out. Returns each row's new token ids.
+    still writing cost. The tokens are those of ``generate(do_sample=False, num_beams=1)``
+    on the same batch (tested on CPU in float32; in bf16 on a GPU a row's logits can move
+    by rounding as the batch shrinks, which may flip a near tie). The end token is left
+    out. Returns each row's new token ids.
     """
     gen = model.generation_config
-    start = gen.decoder_start_token_id
+    # where generate looks: the generation config, then the model config, then BOS
+    start = next((t for t in (gen.decoder_start_token_id,
+                              getattr(model.config, "decoder_start_token_id", None),
+                              gen.bos_token_id) if t is not None), None)
     if start is None:
-        start = model.config.decoder_start_token_id
-    eos = gen.eos_token_id if gen.eos_token_id is not None else model.config.eos_token_id
+        raise ValueError(f"{type(model).__name__} has no decoder_start_token_id or "
+                         "bos_token_id in its generation config; set one, or decode.engine=hf")
+    eos = gen.eos_token_id
     ends = set([eos] if isinstance(eos, int) else eos or [])
     end_ids = torch.tensor(sorted(ends), dtype=torch.long, device=input_ids.device)
     written: list[list[int]] = [[] for _ in range(input_ids.shape[0])]

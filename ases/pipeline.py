@@ -13,16 +13,16 @@ import random
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import lightning as L
 import numpy as np
 import torch
 from hydra.utils import instantiate
-from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.callbacks import Checkpoint, ModelCheckpoint
 from lightning.pytorch.loggers import Logger, WandbLogger
 from lightning.pytorch.plugins.io import TorchCheckpointIO
+from lightning.pytorch.trainer.states import TrainerFn
 from omegaconf import DictConfig, OmegaConf
 
 from ases.cache import cache_key
@@ -255,18 +255,74 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     """
 
     def save_checkpoint(self, checkpoint: dict, path, storage_options=None) -> None:
-        if "://" in str(path):  # remote storage: Lightning's fsspec transaction
+        if "://" in str(path) or storage_options is not None:  # Lightning's own handling
             super().save_checkpoint(checkpoint, path, storage_options)
             return
         with atomic_path(path) as tmp:
             torch.save(checkpoint, tmp)
 
 
+class SaveLast(Checkpoint):
+    """Writes ``last.ckpt``, the checkpoint a resume starts from: after every validation
+    (or at an epoch's end where none ran), and every ``every_min`` minutes of training.
+
+    A timed save is left out on an epoch's last batch (the validation that follows saves,
+    and a checkpoint taken before it would skip it on resume) and in the middle of gradient
+    accumulation (the accumulated gradients are not in a checkpoint). One writer for the
+    file: Lightning's ``ModelCheckpoint(save_last=True)`` saves "last" only when the
+    monitored metric improves, and two such callbacks version each other's file.
+
+    Args:
+        path: the file.
+        every_min: minutes of training between timed saves; None or 0 saves only at
+            validations.
+    """
+
+    def __init__(self, path: Path, every_min: float | None = None):
+        self.path = Path(path)
+        self.every_s = float(every_min) * 60 if every_min else None
+        self._since = time.monotonic()
+        self._validated = False
+
+    def _save(self, trainer: L.Trainer) -> None:
+        trainer.save_checkpoint(self.path)  # every rank calls it; rank 0 writes
+        self._since = time.monotonic()
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._since = time.monotonic()
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._validated = False
+
+    def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, outputs,
+                           batch, batch_idx: int) -> None:
+        if self.every_s is None:
+            return
+        due = time.monotonic() - self._since >= self.every_s
+        if trainer.world_size > 1:  # one decision for every rank, or they wait on each other
+            due = trainer.strategy.broadcast(due)
+        if (not due or trainer.fit_loop.epoch_loop.batch_progress.is_last_batch
+                or (batch_idx + 1) % trainer.accumulate_grad_batches):
+            return
+        self._save(trainer)
+
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.sanity_checking or trainer.state.fn != TrainerFn.FITTING:
+            return
+        self._validated = True
+        self._save(trainer)
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if not self._validated:
+            self._save(trainer)
+
+
 class ExactResume(L.Callback):
     """Keeps in every checkpoint what Lightning leaves out and an exact resume needs:
 
-    - the random generators' states (torch, CUDA, Python, NumPy), so that dropout after a
-      resume draws what the uninterrupted run drew (under DDP, rank 0's states);
+    - the random generators' states (torch, the current CUDA device, Python, NumPy), so
+      that dropout after a resume draws what the uninterrupted run drew (under DDP, rank
+      0's states go to every rank, so there a resume is not bit-exact with dropout);
     - the training loader's place in its epoch (:class:`ases.datamodule.ResumableLoader`),
       handed back when training starts again.
     """
@@ -279,8 +335,8 @@ class ExactResume(L.Callback):
         state = {"torch": torch.get_rng_state(), "python": random.getstate(),
                  "numpy": (kind, torch.from_numpy(keys.astype(np.int64)), int(pos),
                            int(has_gauss), float(gauss))}
-        if torch.cuda.is_available():
-            state["cuda"] = torch.cuda.get_rng_state_all()
+        if torch.cuda.is_available():  # this device's: a resume may see fewer GPUs
+            state["cuda"] = torch.cuda.get_rng_state()
         loader = self._loader()
         if loader is not None:
             state["loader"] = loader.state_dict()
@@ -291,8 +347,8 @@ class ExactResume(L.Callback):
         random.setstate(state["python"])
         kind, keys, pos, has_gauss, gauss = state["numpy"]
         np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
-        if "cuda" in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["cuda"])
+        if isinstance(state.get("cuda"), torch.Tensor) and torch.cuda.is_available():
+            torch.cuda.set_rng_state(state["cuda"])
         self._loader_state = state.get("loader")
 
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
@@ -402,18 +458,16 @@ def train(cfg: DictConfig, run_dir: str | Path, resume: bool = False) -> dict[st
         max_source_len=spec.max_source_len, max_target_len=spec.max_target_len, **extra, **cfg.optim)
 
     checkpoint = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best",
-                                 monitor="val/loss", mode="min", save_last=True)
+                                 monitor="val/loss", mode="min", enable_version_counter=False)
     callbacks: list[L.Callback] = [checkpoint, StopOnNonFiniteLoss(), ExactResume()]
-    if cfg.get("save_last_every_min"):  # between validations too: a kill loses minutes at most
-        callbacks.append(ModelCheckpoint(
-            dirpath=run_dir / "checkpoints", save_top_k=0, save_last=True,
-            train_time_interval=timedelta(minutes=float(cfg.save_last_every_min))))
     old_csv = run_dir / "csv" / "metrics.csv"
     if resume and old_csv.is_file():  # Lightning's CSV logger would overwrite it
         old_csv.rename(old_csv.with_name(f"metrics.before-resume-{time.strftime('%Y%m%d-%H%M%S')}.csv"))
     logger = make_logger(cfg, run_dir, resume)
     if os.environ.get("ASES_KILL_AT"):
         callbacks.append(_KillSwitch())
+    # after the best-checkpoint callback, so last.ckpt holds its updated state
+    callbacks.append(SaveLast(run_dir / "checkpoints" / "last.ckpt", cfg.get("save_last_every_min")))
     trainer: L.Trainer = instantiate(cfg.trainer, _partial_=True)(
         default_root_dir=str(run_dir), callbacks=callbacks, logger=logger,
         plugins=[AtomicCheckpointIO()])

@@ -194,6 +194,15 @@ def test_a_bad_gsm8k_line_is_named_or_skipped(tmp_path, bad, what):
     assert len(splits.train) + len(splits.val) == 12 and len(splits.test) == 3
     assert len(splits.skipped) == 1 and "train.jsonl:6" in splits.skipped[0]
     assert "train-5" not in {ex.qid for ex in splits.train + splits.val}  # ids keep line numbers
+    # validation is drawn by row number: skipping a row moves no other problem out of it
+    lines[5] = _gsm8k_line(99)
+    _write(tmp_path / "train.jsonl", lines)
+    clean = load_gsm8k(str(tmp_path), val_size=2)
+    skip_val, clean_val = {ex.qid for ex in splits.val}, {ex.qid for ex in clean.val}
+    if "train-5" in clean_val:  # its place goes to the next problem of the seeded order
+        assert len(clean_val - skip_val) == 1 == len(skip_val - clean_val)
+    else:
+        assert skip_val == clean_val
 
 
 def test_a_cpet11k_row_that_is_not_utf8_is_named_or_skipped(tmp_path):
@@ -201,16 +210,17 @@ def test_a_cpet11k_row_that_is_not_utf8_is_named_or_skipped(tmp_path):
 
     rows = ["question,answer,qid"] + [f"所见 {i} 正常。,印象 {i},{i}" for i in range(20)]
     rows[7] = '"所见 6\n第二行",印象 6,6'  # a quoted field across two lines: lines 8-9
+    rows[9] = "\n" + rows[9]  # a blank line 11 before the row of qid 8 (line 12)
     data = "\n".join(rows).encode("utf-8")
-    data = data.replace("印象 9".encode(), b"\xff\xfe 9")  # row of qid 9: line 12 (after the two-line row)
+    data = data.replace("印象 9".encode(), b"\xff\xfe 9")  # row of qid 9: line 13
     path = tmp_path / "cpet11k.csv"
     path.write_bytes("\ufeff".encode() + data + b"\n")
-    with pytest.raises(ValueError, match=r"cpet11k\.csv:12: bytes that are not UTF-8.*on_bad_row=skip"):
+    with pytest.raises(ValueError, match=r"cpet11k\.csv:13: bytes that are not UTF-8.*on_bad_row=skip"):
         load_cpet11k(str(tmp_path))
     splits = load_cpet11k(str(tmp_path), on_bad_row="skip")
     kept = splits.train + splits.val + splits.test
     assert len(kept) == 19 and "cpet-9" not in {ex.qid for ex in kept}
-    assert splits.skipped == (f"{path}:12: bytes that are not UTF-8",)
+    assert splits.skipped == (f"{path}:13: bytes that are not UTF-8",)
     assert "第二行" in next(ex.question for ex in kept if ex.qid == "cpet-6")
 
 

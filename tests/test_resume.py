@@ -70,6 +70,7 @@ def test_killed_in_training_resumes_from_last_ckpt(uninterrupted, tmp_path, step
     assert "resuming training from" in done.stdout + done.stderr
     assert _metrics(run_dir) == _metrics(uninterrupted)
     assert read_jsonl(run_dir / "predictions.jsonl") == read_jsonl(uninterrupted / "predictions.jsonl")
+    assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["best.ckpt", "last.ckpt"]
     skipped = f"skipping the {trained} batches already trained" in done.stdout + done.stderr
     assert skipped == (trained < 19)  # a closed epoch is not skipped: the next one starts
 

@@ -134,3 +134,40 @@ def test_exact_resume_state_survives_a_weights_only_load(tmp_path):
     random.seed(99)
     ExactResume().load_state_dict(torch.load(tmp_path / "s.pt", weights_only=True))
     assert torch.equal(torch.rand(3), expected[0]) and random.random() == expected[1]
+
+
+def test_last_checkpoint_is_saved_at_every_validation_and_on_time_between():
+    from types import SimpleNamespace
+
+    from lightning.pytorch.trainer.states import TrainerFn
+
+    from ases.pipeline import SaveLast
+
+    saved = []
+    progress = SimpleNamespace(is_last_batch=False)
+    trainer = SimpleNamespace(
+        sanity_checking=False, state=SimpleNamespace(fn=TrainerFn.FITTING), world_size=1,
+        accumulate_grad_batches=2, save_checkpoint=saved.append,
+        fit_loop=SimpleNamespace(epoch_loop=SimpleNamespace(batch_progress=progress)))
+    cb = SaveLast("ck/last.ckpt", every_min=None)
+    cb.on_train_epoch_start(trainer, None)
+    cb.on_train_batch_end(trainer, None, None, None, 1)
+    assert saved == []  # no timed saves without every_min
+    cb.on_validation_end(trainer, None)  # whether or not val/loss improved
+    cb.on_train_epoch_end(trainer, None)  # validated: no second save
+    assert [str(p) for p in saved] == ["ck/last.ckpt"]
+    trainer.sanity_checking = True
+    cb.on_validation_end(trainer, None)
+    assert len(saved) == 1
+    cb.on_train_epoch_start(trainer, None)
+    cb.on_train_epoch_end(trainer, None)  # an epoch without validation saves at its end
+    assert len(saved) == 2
+
+    timed = SaveLast("ck/last.ckpt", every_min=1e-9)
+    timed.on_train_batch_end(trainer, None, None, None, 0)  # mid-accumulation
+    progress.is_last_batch = True
+    timed.on_train_batch_end(trainer, None, None, None, 1)  # validation comes next
+    assert len(saved) == 2
+    progress.is_last_batch = False
+    timed.on_train_batch_end(trainer, None, None, None, 1)
+    assert len(saved) == 3

@@ -51,17 +51,21 @@ def read_reports(path: str, bad: list[str] | None = None) -> tuple[list[Example]
     # surrogates, so that the row holding them can be named (a CSV row may span lines)
     text = raw.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    if any(_NOT_UTF8.search(name or "") for name in reader.fieldnames or []):
+        raise ValueError(f"{file}:1: the header holds bytes that are not UTF-8; save the CSV as UTF-8")
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise ValueError(f"{file}: missing column(s) {missing}; found {reader.fieldnames}. "
                          f"cPET-11K needs {list(COLUMNS)} (use data=files with a column map "
                          "for other report data)")
     examples, counts, seen = [], {"read": 0, "dropped_empty": 0, "dropped_duplicate": 0}, set()
-    start = reader.line_num + 1  # the first line of the row being read
+    # (the inner reader's count: DictReader's own is not updated past blank lines)
+    start = reader.reader.line_num + 1  # the first line after the previous row
     for row in reader:
         counts["read"] += 1
-        lines = f"{start}" if reader.line_num == start else f"{start}-{reader.line_num}"
-        start = reader.line_num + 1
+        end = reader.reader.line_num
+        lines = f"{end}" if end == start else f"{start}-{end}"
+        start = end + 1
         if any(_NOT_UTF8.search(value or "") for value in row.values() if isinstance(value, str)):
             message = f"{file}:{lines}: bytes that are not UTF-8"
             if bad is None:

@@ -66,6 +66,22 @@ def _read_jsonl(path: Path, prefix: str, bad: list[str] | None = None) -> list[E
     return examples
 
 
+def _hub_examples(rows: list[dict], prefix: str, bad: list[str] | None) -> list[Example]:
+    """The hub split's problems; a row that is not a GSM8K row raises, or is skipped into
+    ``bad`` (``data.on_bad_row=skip``)."""
+    examples = []
+    for i, row in enumerate(rows):
+        try:
+            examples.append(Example(f"{prefix}-{i}", row["question"].strip(),
+                                    *clean_answer(row["answer"])))
+        except (KeyError, ValueError, AttributeError, TypeError) as err:
+            message = f"{HUB_ID} {prefix} row {i}: not a GSM8K row ({type(err).__name__}: {err})"
+            if bad is None:
+                raise ValueError(f"{message}. Set data.on_bad_row=skip to drop such rows") from err
+            bad.append(message)
+    return examples
+
+
 def _from_hub() -> tuple[list[dict], list[dict]]:
     try:
         import datasets
@@ -96,10 +112,8 @@ def load_gsm8k(path: str | None = None, val_size: int = 500, seed: int = 1234,
     bad: list[str] | None = [] if on_bad_row == "skip" else None
     if path is None:
         train_rows, test_rows = _from_hub()
-        train = [Example(f"train-{i}", r["question"].strip(), *clean_answer(r["answer"]))
-                 for i, r in enumerate(train_rows)]
-        test = [Example(f"test-{i}", r["question"].strip(), *clean_answer(r["answer"]))
-                for i, r in enumerate(test_rows)]
+        train = _hub_examples(train_rows, "train", bad)
+        test = _hub_examples(test_rows, "test", bad)
     else:
         folder = Path(path).expanduser()
         missing = [n for n in ("train.jsonl", "test.jsonl") if not (folder / n).is_file()]
@@ -112,12 +126,15 @@ def load_gsm8k(path: str | None = None, val_size: int = 500, seed: int = 1234,
         test = _read_jsonl(folder / "test.jsonl", "test", bad)
     if not 0 <= val_size < len(train):
         raise ValueError(f"data.val_size={val_size} must be in [0, {len(train)})")
-    order = list(range(len(train)))
+    # Validation problems are drawn by row number (the id), so a skipped bad row leaves
+    # every other problem in its split.
+    rows = {int(ex.qid.rsplit("-", 1)[1]): ex for ex in train}
+    order = list(range(max(rows) + 1))
     random.Random(seed).shuffle(order)
-    val_ids = set(order[:val_size])
+    val_ids = set([i for i in order if i in rows][:val_size])
     splits = Splits(
-        train=[ex for i, ex in enumerate(train) if i not in val_ids],
-        val=[ex for i, ex in enumerate(train) if i in val_ids],
+        train=[ex for i, ex in rows.items() if i not in val_ids],
+        val=[ex for i, ex in rows.items() if i in val_ids],
         test=test,
         skipped=tuple(bad or ()),
     )
