@@ -74,7 +74,7 @@ class ResumableLoader(DataLoader):
     """A training DataLoader that can resume in the middle of an epoch.
 
     ``state_dict()`` is the epoch and how many of its batches were trained (read from the
-    trainer through ``progress``); :class:`ases.pipeline.ExactResume` keeps it in every
+    trainer through ``progress``); :class:`ases.checkpointing.ExactResume` keeps it in every
     checkpoint and hands it back through ``load_state_dict()`` when a run restarts from
     one. When the restarted run goes on with that same epoch, its first pass skips those
     batches of the (seed, epoch) order, so it trains on exactly the batches the

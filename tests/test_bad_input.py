@@ -140,7 +140,7 @@ def test_beta_and_gamma_out_of_range_stop_before_training(tmp_path, override, me
 def test_a_checkpoint_of_another_model_is_refused(tmp_path):
     import torch
 
-    from ases.pipeline import check_checkpoint
+    from ases.checkpointing import check_checkpoint
     torch.save({"state_dict": {"model.shared.weight": torch.zeros(10, 4)}}, tmp_path / "x.ckpt")
     model = torch.nn.Module()
     model.shared = torch.nn.Embedding(12, 4)

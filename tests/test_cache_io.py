@@ -62,8 +62,8 @@ def test_atomic_files_get_normal_permissions(tmp_path):
 def test_a_checkpoint_save_that_dies_leaves_the_old_checkpoint_whole(tmp_path, monkeypatch):
     import torch
 
+    from ases.checkpointing import AtomicCheckpointIO
     from ases.io import remove_stale_temps
-    from ases.pipeline import AtomicCheckpointIO
 
     io = AtomicCheckpointIO()
     path = tmp_path / "checkpoints" / "last.ckpt"
@@ -90,7 +90,8 @@ def test_a_checkpoint_save_that_dies_leaves_the_old_checkpoint_whole(tmp_path, m
 def test_a_run_saves_its_checkpoints_through_the_atomic_writer(tmp_path, monkeypatch):
     from conftest import compose_cfg
 
-    from ases.pipeline import AtomicCheckpointIO, train
+    from ases.checkpointing import AtomicCheckpointIO
+    from ases.pipeline import train
 
     saved = []
     original = AtomicCheckpointIO.save_checkpoint

@@ -74,7 +74,7 @@ def test_test_epoch_writes_one_record_per_example(tmp_path):
 
 
 def test_a_non_finite_loss_stops_training_before_the_update(tmp_path):
-    from ases.pipeline import StopOnNonFiniteLoss
+    from ases.checkpointing import StopOnNonFiniteLoss
 
     module, dm = _setup(tmp_path)
     before = copy.deepcopy(module.model.state_dict())
@@ -123,7 +123,7 @@ def test_resumable_loader_skips_the_trained_batches_of_the_same_epoch_only():
 def test_exact_resume_state_survives_a_weights_only_load(tmp_path):
     import random
 
-    from ases.pipeline import ExactResume
+    from ases.checkpointing import ExactResume
 
     torch.manual_seed(3)
     random.seed(3)
@@ -141,7 +141,7 @@ def test_last_checkpoint_is_saved_at_every_validation_and_on_time_between():
 
     from lightning.pytorch.trainer.states import TrainerFn
 
-    from ases.pipeline import SaveLast
+    from ases.checkpointing import SaveLast
 
     saved = []
     progress = SimpleNamespace(is_last_batch=False)
