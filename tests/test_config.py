@@ -118,8 +118,9 @@ def test_each_logger_is_made_for_a_run_dir(logger, tmp_path, monkeypatch):
 @pytest.mark.parametrize("task", choices("task"))
 @pytest.mark.parametrize("data", choices("data"))
 def test_each_data_choice_loads(task, data, tmp_path):
-    if data == "cpet11k" and not (SHARED_DATA / "cpet11k").is_dir():
-        pytest.skip(f"cPET-11K is not at {SHARED_DATA / 'cpet11k'}")
+    for real in ("gsm8k", "cpet11k"):
+        if data == real and not (SHARED_DATA / real).is_dir():
+            pytest.skip(f"{real} is not at {SHARED_DATA / real}")
     extra = []
     if data == "files":
         rows = [{"question": f"q{i}", "answer": f"a{i}.", "qid": i} for i in range(20)]
