@@ -22,12 +22,16 @@ QUESTIONS = [
 ]
 
 
-def test_batched_equals_one_at_a_time(tmp_path):
+def _tiny_model(tmp_path, seed: int):
     spec = ModelSpec(vocab_size=200, d_model=64, d_ff=128, d_kv=16, num_heads=4,
                      num_layers=2, num_decoder_layers=2, dropout=0.0)
     tok = build_tokenizer(spec, QUESTIONS * 20, tmp_path)
-    torch.manual_seed(3)
-    model = build_model(spec, tok).eval()
+    torch.manual_seed(seed)
+    return build_model(spec, tok).eval(), tok
+
+
+def test_batched_equals_one_at_a_time(tmp_path):
+    model, tok = _tiny_model(tmp_path, seed=3)
     with torch.no_grad():  # a random model ends at once; make it write something first
         for special in (tok.pad_token_id, tok.eos_token_id, tok.unk_token_id):
             model.lm_head.weight[special] = 0.0
@@ -44,11 +48,7 @@ def test_batched_equals_one_at_a_time(tmp_path):
 
 
 def _model_and_batch(tmp_path):
-    spec = ModelSpec(vocab_size=200, d_model=64, d_ff=128, d_kv=16, num_heads=4,
-                     num_layers=2, num_decoder_layers=2, dropout=0.0)
-    tok = build_tokenizer(spec, QUESTIONS * 20, tmp_path)
-    torch.manual_seed(5)
-    model = build_model(spec, tok).eval()
+    model, tok = _tiny_model(tmp_path, seed=5)
     with torch.no_grad():  # T5's own small init writes one token over and over; wider varies
         for p in model.parameters():
             p.normal_(0.0, 0.3)
