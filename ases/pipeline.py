@@ -305,13 +305,13 @@ def train(cfg: DictConfig, run_dir: str | Path, resume: bool = False) -> dict[st
     logger = make_logger(cfg, run_dir, resume)
     if os.environ.get("ASES_KILL_AT"):
         callbacks.append(KillSwitch())
+    last = run_dir / "checkpoints" / "last.ckpt"
     # after the best-checkpoint callback, so last.ckpt holds its updated state
-    callbacks.append(SaveLast(run_dir / "checkpoints" / "last.ckpt", cfg.get("save_last_every_min")))
+    callbacks.append(SaveLast(last, cfg.get("save_last_every_min")))
     trainer: L.Trainer = instantiate(cfg.trainer, _partial_=True)(
         default_root_dir=str(run_dir), callbacks=callbacks, logger=logger,
         plugins=[AtomicCheckpointIO()])
     module.progress_dir = run_dir  # test records are appended there as they are decoded
-    last = run_dir / "checkpoints" / "last.ckpt"
     if trainer.is_global_zero:  # what a kill -9 left half-written
         for folder in (run_dir, run_dir / "checkpoints"):
             for path in remove_stale_temps(folder):
