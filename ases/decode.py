@@ -16,6 +16,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from transformers.cache_utils import DynamicCache, EncoderDecoderCache
 from transformers.modeling_outputs import BaseModelOutput
 
+from ases import decode_t5
 from ases.cot.context import context, join_segments, split_tag
 
 STOP_RULE, EMPTY, MAX_ROUNDS, ONE_PASS = "stop_rule", "empty", "max_rounds", "one_pass"
@@ -95,18 +96,44 @@ def plain_greedy(model: PreTrainedModel, num_beams: int) -> bool:
     return all(getattr(gen, name, None) in neutral for name, neutral in _GREEDY_CHANGERS.items())
 
 
+class _ForwardSteps:
+    """The generic decoder step: the model's own forward with an ``EncoderDecoderCache``
+    (any encoder-decoder)."""
+
+    def __init__(self, model: PreTrainedModel, encoded: torch.Tensor,
+                 attention_mask: torch.Tensor) -> None:
+        self.model, self.hidden, self.mask = model, encoded, attention_mask
+        self.cache = EncoderDecoderCache(DynamicCache(), DynamicCache())  # filled in place
+        # transformers >= 5.2x names the argument ``cache``; earlier 5.x ``past_key_values``
+        self.cache_arg = ("cache" if "cache" in inspect.signature(model.forward).parameters
+                          else "past_key_values")
+
+    def step(self, ids: torch.Tensor) -> torch.Tensor:
+        out = self.model(encoder_outputs=BaseModelOutput(last_hidden_state=self.hidden),
+                         attention_mask=self.mask, decoder_input_ids=ids[:, None],
+                         use_cache=True, **{self.cache_arg: self.cache})
+        return out.logits[:, -1, :]
+
+    def keep(self, rows: torch.Tensor) -> None:
+        self.cache.batch_select_indices(rows)
+        self.hidden, self.mask = self.hidden[rows], self.mask[rows]
+
+
 def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
                     attention_mask: torch.Tensor, max_new_tokens: int,
-                    min_new_tokens: int = 0) -> list[list[int]]:
+                    min_new_tokens: int = 0, lean: bool = True) -> list[list[int]]:
     """Greedy decoding of an encoder-decoder that drops each row from the batch (and from
     the key/value cache) as soon as it writes its end token.
 
     ``generate`` keeps finished rows in the batch until the longest one ends, so one long
     row makes a whole batch pay full price for every step. Here a step costs what the rows
-    still writing cost. The tokens are those of ``generate(do_sample=False, num_beams=1)``
-    on the same batch (tested on CPU in float32; in bf16 on a GPU a row's logits can move
-    by rounding as the batch shrinks, which may flip a near tie). The end token is left
-    out. Returns each row's new token ids.
+    still writing cost. T5-family models step through :class:`ases.decode_t5.T5Steps`
+    (the same layers without the forward's per-step bookkeeping) unless ``lean`` is
+    False; other models through their forward. The tokens are those of
+    ``generate(do_sample=False, num_beams=1)`` on the same batch (tested on CPU in
+    float32; in bf16 on a GPU a row's logits can move by rounding as the batch shrinks,
+    which may flip a near tie). The end token is left out. Returns each row's new token
+    ids.
     """
     gen = model.generation_config
     # where generate looks: the generation config, then the model config, then BOS
@@ -123,18 +150,13 @@ def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
     with torch.inference_mode():
         encoded = model.get_encoder()(input_ids=input_ids, attention_mask=attention_mask)
         hidden = encoded.last_hidden_state  # (B, S, d)
+        steps = (decode_t5.T5Steps(model, hidden, attention_mask, max_new_tokens)
+                 if lean and decode_t5.supports(model)
+                 else _ForwardSteps(model, hidden, attention_mask))
         rows = torch.arange(input_ids.shape[0], device=input_ids.device)  # batch slot -> row
-        mask = attention_mask
-        cache = EncoderDecoderCache(DynamicCache(), DynamicCache())  # filled in place
-        # transformers >= 5.2x names the argument ``cache``; earlier 5.x ``past_key_values``
-        cache_arg = ("cache" if "cache" in inspect.signature(model.forward).parameters
-                     else "past_key_values")
-        step_ids = torch.full((len(rows), 1), start, dtype=torch.long, device=input_ids.device)
+        chosen = torch.full((len(rows),), start, dtype=torch.long, device=input_ids.device)
         for step in range(max_new_tokens):
-            out = model(encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
-                        attention_mask=mask, decoder_input_ids=step_ids,
-                        use_cache=True, **{cache_arg: cache})
-            logits = out.logits[:, -1, :].float()  # (b, V)
+            logits = steps.step(chosen).float()  # (b, V)
             if step < min_new_tokens and len(end_ids):
                 logits[:, end_ids] = -float("inf")
             chosen = logits.argmax(dim=-1)  # (b,)
@@ -146,9 +168,8 @@ def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
                 break
             if bool(ended.any()):
                 keep = (~ended).nonzero().squeeze(1)
-                cache.batch_select_indices(keep)
-                hidden, mask, rows, chosen = hidden[keep], mask[keep], rows[keep], chosen[keep]
-            step_ids = chosen[:, None]
+                steps.keep(keep)
+                rows, chosen = rows[keep], chosen[keep]
     return written
 
 

@@ -6,7 +6,8 @@ On the bench model and the same test problems as that row, it prints and writes 
 - the rounds each example took and the tokens each first-round row wrote (the chain of
   steps a batch cannot finish before);
 - the cost of one decoder step at several batch sizes (the price of a step that only a few
-  long rows still need);
+  long rows still need), through :class:`ases.decode_t5.T5Steps` and through the model's
+  forward;
 - the torch profiler's table of the batched decoding, operators by self CPU time.
 """
 
@@ -31,14 +32,15 @@ from bench.model import load
 OUT = Path("bench/out/profile_decode.txt")
 
 
-def step_ms(model, enc: dict, batch: int, steps: int = 40, repeats: int = 3) -> float:
+def step_ms(model, enc: dict, batch: int, lean: bool, steps: int = 40,
+            repeats: int = 3) -> float:
     """Median milliseconds of one decoder step at ``batch`` rows (encoder pass included,
-    spread over ``steps`` forced steps)."""
+    spread over ``steps`` forced steps); ``lean`` as in ``greedy_generate``."""
     rows = {k: v[:batch] for k, v in enc.items()}
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        greedy_generate(model, rows["input_ids"], rows["attention_mask"], steps, steps)
+        greedy_generate(model, rows["input_ids"], rows["attention_mask"], steps, steps, lean)
         times.append((time.perf_counter() - start) / steps * 1000)
     return statistics.median(times)
 
@@ -59,8 +61,10 @@ def report(n: int = 48) -> None:
     print(f"tokens written by each row in round 1 (sorted): {lengths}")
     print(f"rows that reach max_new_tokens: {sum(x == settings.max_new_tokens for x in lengths)}")
     print("\nms per decoder step by batch size (greedy_generate, forced length):")
+    print("  batch   T5Steps   model forward")
     for size in (1, 2, 4, 8, 16, 32, n):
-        print(f"  batch {size:>3}: {step_ms(b.model, enc, min(size, n)):.2f} ms")
+        t5, forward = (step_ms(b.model, enc, min(size, n), lean) for lean in (True, False))
+        print(f"  {size:>5}   {t5:>5.2f} ms   {forward:>5.2f} ms")
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         batched(b, questions, settings, batch_size)
     print("\ntorch profiler, batched decoding of the same problems (self CPU time):")

@@ -1,7 +1,11 @@
 """Batched iterative decoding gives the same text as one example at a time."""
 
+import pytest
 import torch
+from transformers.cache_utils import DynamicCache, EncoderDecoderCache
+from transformers.modeling_outputs import BaseModelOutput
 
+from ases import decode_t5
 from ases.decode import (
     ENGINES,
     DecodeSettings,
@@ -64,8 +68,10 @@ def _hf(model, enc, max_new, min_new=None):
     return [[t for t in row[1:] if t not in ends] for row in out.tolist()]
 
 
-def test_greedy_loop_writes_what_generate_writes_while_dropping_rows(tmp_path):
+@pytest.mark.parametrize("lean", [True, False], ids=["t5-steps", "forward"])
+def test_greedy_loop_writes_what_generate_writes_while_dropping_rows(tmp_path, lean):
     model, tok, enc = _model_and_batch(tmp_path)
+    assert decode_t5.supports(model)  # lean=True takes the T5 step
     # make rows end at many different steps: a second end token, the one the model writes
     # first at the most different steps across rows
     free = _hf(model, enc, 16)
@@ -78,10 +84,49 @@ def test_greedy_loop_writes_what_generate_writes_while_dropping_rows(tmp_path):
     expected = _hf(model, enc, 16)
     lengths = {len(row) for row in expected}
     assert len(lengths) >= 3, f"rows should end at different steps: {lengths}"
-    assert greedy_generate(model, enc["input_ids"], enc["attention_mask"], 16) == expected
+    assert greedy_generate(model, enc["input_ids"], enc["attention_mask"], 16,
+                           lean=lean) == expected
     # min_new_tokens forbids the end token for that many steps, as in generate
-    assert (greedy_generate(model, enc["input_ids"], enc["attention_mask"], 16, 6)
+    assert (greedy_generate(model, enc["input_ids"], enc["attention_mask"], 16, 6, lean=lean)
             == _hf(model, enc, 16, 6))
+
+
+@pytest.mark.parametrize("attention", ["sdpa", "eager"])
+def test_t5_steps_compute_the_forward_logits_bit_for_bit(tmp_path, attention):
+    model, tok, enc = _model_and_batch(tmp_path)
+    model.set_attn_implementation(attention)
+    assert model.decoder.config._attn_implementation == attention
+    assert decode_t5.supports(model)
+    ids, mask = enc["input_ids"], enc["attention_mask"]
+    assert not bool(mask.all())  # padded rows: the cross-attention mask matters
+    with torch.inference_mode():
+        hidden = model.get_encoder()(input_ids=ids, attention_mask=mask).last_hidden_state
+        lean = decode_t5.T5Steps(model, hidden, mask, max_steps=12)
+        cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
+        tokens = torch.full((ids.shape[0],), model.config.decoder_start_token_id)
+        for step in range(12):
+            expected = model(encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
+                             attention_mask=mask, decoder_input_ids=tokens[:, None],
+                             use_cache=True, cache=cache).logits[:, -1, :]
+            got = lean.step(tokens)
+            assert torch.equal(got, expected), f"step {step}: {(got - expected).abs().max()}"
+            tokens = expected.argmax(-1)
+            if step == 5:  # drop rows 1 and 3 from both, as the greedy loop does
+                keep = torch.tensor([0, 2, 4])
+                lean.keep(keep)
+                cache.batch_select_indices(keep)
+                hidden, mask, tokens = hidden[keep], mask[keep], tokens[keep]
+
+
+def test_t5_steps_decline_models_they_do_not_reproduce(tmp_path):
+    model, tok, enc = _model_and_batch(tmp_path)
+    assert decode_t5.supports(model)
+    assert not decode_t5.supports(model.train())  # dropout
+    model.eval()
+    assert not decode_t5.supports(model.half())  # T5 clamps float16 hidden states
+    model.float()
+    model.decoder.config._attn_implementation = "flex_attention"
+    assert not decode_t5.supports(model)
 
 
 def test_engines_agree_and_settings_that_change_logits_go_to_generate(tmp_path):

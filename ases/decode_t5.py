@@ -1,0 +1,112 @@
+"""A lean greedy decoder step for T5-family models (T5, mT5, Flan-T5).
+
+One step of ``T5ForConditionalGeneration.forward`` runs the model's masks, cache classes
+and output records for a single new token; with a small model on a CPU that bookkeeping,
+not arithmetic, is most of a step. :class:`T5Steps` runs the same layers, through the
+model's own modules and the same attention call, on plain tensors: the self-attention
+keys and values of the tokens written so far, and the cross-attention keys and values
+computed once per batch from the encoder's output. Rows leave with :meth:`T5Steps.keep`.
+
+It computes what the model's forward computes, in the same order (tested to write the
+tokens of ``generate``); :func:`supports` names the models it handles, and every other
+model keeps the generic step.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+from transformers import PreTrainedModel
+
+_ATTENTION = ("sdpa", "eager")
+
+
+def supports(model: PreTrainedModel) -> bool:
+    """Whether :class:`T5Steps` can decode ``model``: a T5-family model in eval mode, with
+    SDPA or eager attention, not in float16 (where T5 clamps hidden states)."""
+    decoder = getattr(model, "decoder", None)
+    return (getattr(model.config, "model_type", None) in ("t5", "mt5")
+            and decoder is not None and hasattr(decoder, "block") and hasattr(model, "lm_head")
+            # the decoder's own config: the attention the decoder runs
+            and getattr(decoder.config, "_attn_implementation", None) in _ATTENTION
+            and not model.training and model.dtype != torch.float16)
+
+
+class T5Steps:
+    """The decoder state of one batch: call :meth:`step` with each row's last token."""
+
+    def __init__(self, model: PreTrainedModel, encoded: torch.Tensor,
+                 attention_mask: torch.Tensor, max_steps: int) -> None:
+        """``encoded``: the encoder's last hidden state (B, S, d); ``attention_mask``: the
+        source mask (B, S), 1 on real tokens; ``max_steps``: tokens written at most."""
+        config = model.config
+        self.model, self.decoder = model, model.decoder
+        self.heads, self.d_kv = config.num_heads, config.d_kv
+        self.eager = model.decoder.config._attn_implementation == "eager"
+        self.scale_out = config.d_model ** -0.5 if config.scale_decoder_outputs else None
+        blocks = self.decoder.block
+        b, s = attention_mask.shape
+        dtype = encoded.dtype
+        # the cross-attention keys/values and mask, fixed for the whole call
+        self.cross_kv = []
+        for block in blocks:
+            attn = block.layer[1].EncDecAttention
+            self.cross_kv.append((self._heads(attn.k(encoded)), self._heads(attn.v(encoded))))
+        zeros = torch.zeros((1, self.heads, 1, s), dtype=dtype, device=encoded.device)
+        visible = attention_mask.bool()[:, None, None, :]  # (B, 1, 1, S)
+        self.cross_bias = torch.where(visible, zeros, torch.finfo(dtype).min)  # (B, H, 1, S)
+        self.self_kv: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * len(blocks)
+        # the relative position bias of every step, once: row t is what the model computes
+        # for a query at position t over keys 0..t (the same embedding rows)
+        self.position_bias = blocks[0].layer[0].SelfAttention.compute_bias(
+            max_steps, max_steps, device=encoded.device)  # (1, H, T, T)
+        self.length = 0
+
+    def _heads(self, x: torch.Tensor) -> torch.Tensor:
+        """(b, t, H*d_kv) -> (b, H, t, d_kv), laid out as the model's cache lays it."""
+        return x.view(x.shape[0], x.shape[1], self.heads, self.d_kv).transpose(1, 2).contiguous()
+
+    def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                bias: torch.Tensor) -> torch.Tensor:
+        """T5 attention (no 1/sqrt(d) scaling; the bias carries positions and the mask),
+        back to (b, 1, H*d_kv)."""
+        if self.eager:
+            weights = torch.softmax(torch.matmul(q, k.transpose(2, 3)) + bias, dim=-1)
+            out = torch.matmul(weights, v)
+        else:
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias.contiguous(),
+                                                 dropout_p=0.0, scale=1.0, is_causal=False)
+        return out.transpose(1, 2).contiguous().reshape(out.shape[0], 1, -1)
+
+    def step(self, ids: torch.Tensor) -> torch.Tensor:
+        """Logits (b, V) of the next token after ``ids`` (b,), each row's last token."""
+        hidden = self.decoder.embed_tokens(ids[:, None])  # (b, 1, d)
+        t = self.length
+        self.length += 1
+        position_bias = self.position_bias[:, :, t:t + 1, :t + 1]
+        for i, block in enumerate(self.decoder.block):
+            sa_layer, ca_layer, ff_layer = block.layer[0], block.layer[1], block.layer[-1]
+            attn = sa_layer.SelfAttention
+            normed = sa_layer.layer_norm(hidden)
+            q, k, v = self._heads(attn.q(normed)), self._heads(attn.k(normed)), self._heads(attn.v(normed))
+            past = self.self_kv[i]
+            if past is not None:
+                k, v = torch.cat([past[0], k], dim=-2), torch.cat([past[1], v], dim=-2)
+            self.self_kv[i] = (k, v)
+            hidden = hidden + attn.o(self._attend(q, k, v, position_bias))
+            cross = ca_layer.EncDecAttention
+            normed = ca_layer.layer_norm(hidden)
+            ck, cv = self.cross_kv[i]
+            hidden = hidden + cross.o(self._attend(self._heads(cross.q(normed)), ck, cv,
+                                                   self.cross_bias))
+            hidden = ff_layer(hidden)
+        hidden = self.decoder.final_layer_norm(hidden)
+        if self.scale_out is not None:
+            hidden = hidden * self.scale_out
+        return self.model.lm_head(hidden)[:, -1, :]
+
+    def keep(self, rows: torch.Tensor) -> None:
+        """Keep only ``rows`` (indices into the current batch)."""
+        self.cross_kv = [(k[rows], v[rows]) for k, v in self.cross_kv]
+        self.self_kv = [None if kv is None else (kv[0][rows], kv[1][rows]) for kv in self.self_kv]
+        self.cross_bias = self.cross_bias[rows]
