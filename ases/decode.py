@@ -127,9 +127,10 @@ def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
 
     ``generate`` keeps finished rows in the batch until the longest one ends, so one long
     row makes a whole batch pay full price for every step. Here a step costs what the rows
-    still writing cost. T5-family models step through :class:`ases.decode_t5.T5Steps`
-    (the same layers without the forward's per-step bookkeeping) unless ``lean`` is
-    False; other models through their forward. The tokens are those of
+    still writing cost. T5-family models are encoded by :func:`ases.decode_t5.encode`
+    and step through :class:`ases.decode_t5.T5Steps` (the same layers without the
+    forward's per-step bookkeeping) unless ``lean`` is False; other models run their
+    encoder and forward. The tokens are those of
     ``generate(do_sample=False, num_beams=1)`` on the same batch (tested on CPU in
     float32; in bf16 on a GPU a row's logits can move by rounding as the batch shrinks,
     which may flip a near tie). The end token is left out. Returns each row's new token
@@ -148,11 +149,13 @@ def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
     end_ids = torch.tensor(sorted(ends), dtype=torch.long, device=input_ids.device)
     written: list[list[int]] = [[] for _ in range(input_ids.shape[0])]
     with torch.inference_mode():
-        encoded = model.get_encoder()(input_ids=input_ids, attention_mask=attention_mask)
-        hidden = encoded.last_hidden_state  # (B, S, d)
-        steps = (decode_t5.T5Steps(model, hidden, attention_mask, max_new_tokens)
-                 if lean and decode_t5.supports(model)
-                 else _ForwardSteps(model, hidden, attention_mask))
+        if lean and decode_t5.supports(model):
+            hidden = decode_t5.encode(model, input_ids, attention_mask)  # (B, S, d)
+            steps = decode_t5.T5Steps(model, hidden, attention_mask, max_new_tokens)
+        else:
+            hidden = model.get_encoder()(input_ids=input_ids,
+                                         attention_mask=attention_mask).last_hidden_state
+            steps = _ForwardSteps(model, hidden, attention_mask)
         rows = torch.arange(input_ids.shape[0], device=input_ids.device)  # batch slot -> row
         chosen = torch.full((len(rows),), start, dtype=torch.long, device=input_ids.device)
         for step in range(max_new_tokens):

@@ -1,4 +1,4 @@
-"""A lean greedy decoder step for T5-family models (T5, mT5, Flan-T5).
+"""Lean encoder pass and greedy decoder step for T5-family models (T5, mT5, Flan-T5).
 
 One step of ``T5ForConditionalGeneration.forward`` runs the model's masks, cache classes
 and output records for a single new token; with a small model on a CPU that bookkeeping,
@@ -7,9 +7,15 @@ model's own modules and the same attention call, on plain tensors: the self-atte
 keys and values of the tokens written so far, and the cross-attention keys and values
 computed once per batch from the encoder's output. Rows leave with :meth:`T5Steps.keep`.
 
-It computes what the model's forward computes, in the same order (tested to write the
-tokens of ``generate``); :func:`supports` names the models it handles, and every other
-model keeps the generic step.
+The encoder's forward builds a (batch, heads, length, length) attention bias, the
+relative positions with the padding masked out, in every layer; :func:`encode` builds it
+once per pass. Iterative decoding re-encodes the grown context every round, so this is
+paid per round.
+
+Both compute what the model's forward computes, with the same operations on the same
+layouts: the logits and encoder states are equal bit for bit (tested), so the tokens are
+those of ``generate``. :func:`supports` names the models they handle; every other model
+keeps the generic path.
 """
 
 from __future__ import annotations
@@ -32,6 +38,53 @@ def supports(model: PreTrainedModel) -> bool:
             and not model.training and model.dtype != torch.float16)
 
 
+def _heads(x: torch.Tensor, heads: int) -> torch.Tensor:
+    """(b, t, H*d_kv) -> (b, H, t, d_kv), a view."""
+    return x.view(x.shape[0], x.shape[1], heads, -1).transpose(1, 2)
+
+
+def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor,
+            eager: bool) -> torch.Tensor:
+    """T5 attention (no 1/sqrt(d) scaling; ``bias`` carries positions and the mask), back
+    to (b, t, H*d_kv)."""
+    if eager:
+        weights = torch.softmax(torch.matmul(q, k.transpose(2, 3)) + bias, dim=-1)
+        out = torch.matmul(weights, v)
+    else:
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias.contiguous(),
+                                             dropout_p=0.0, scale=1.0, is_causal=False)
+    return out.transpose(1, 2).contiguous().reshape(out.shape[0], out.shape[2], -1)
+
+
+def _mask_bias(bias: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """``bias`` with the padded keys set to the dtype's minimum, as the model masks them
+    (unchanged where nothing is padded)."""
+    if bool(attention_mask.all()):
+        return bias
+    visible = attention_mask.bool()[:, None, None, :]  # (B, 1, 1, S)
+    return torch.where(visible, bias, torch.finfo(bias.dtype).min)
+
+
+def encode(model: PreTrainedModel, input_ids: torch.Tensor,
+           attention_mask: torch.Tensor) -> torch.Tensor:
+    """The encoder's last hidden state (B, S, d), as ``model.get_encoder()`` gives it,
+    with the attention bias built once for all layers."""
+    encoder = model.get_encoder()
+    eager = encoder.config._attn_implementation == "eager"
+    hidden = encoder.embed_tokens(input_ids)  # (B, S, d)
+    length = input_ids.shape[1]
+    first = encoder.block[0].layer[0].SelfAttention
+    bias = _mask_bias(first.compute_bias(length, length, device=input_ids.device),
+                      attention_mask).contiguous()  # (B or 1, H, S, S), laid out once
+    for block in encoder.block:
+        layer, ff_layer = block.layer[0], block.layer[-1]
+        attn = layer.SelfAttention
+        normed = layer.layer_norm(hidden)
+        q, k, v = (_heads(proj(normed), attn.n_heads) for proj in (attn.q, attn.k, attn.v))
+        hidden = ff_layer(hidden + attn.o(_attend(q, k, v, bias, eager)))
+    return encoder.final_layer_norm(hidden)
+
+
 class T5Steps:
     """The decoder state of one batch: call :meth:`step` with each row's last token."""
 
@@ -41,20 +94,18 @@ class T5Steps:
         source mask (B, S), 1 on real tokens; ``max_steps``: tokens written at most."""
         config = model.config
         self.model, self.decoder = model, model.decoder
-        self.heads, self.d_kv = config.num_heads, config.d_kv
+        self.heads = config.num_heads
         self.eager = model.decoder.config._attn_implementation == "eager"
         self.scale_out = config.d_model ** -0.5 if config.scale_decoder_outputs else None
         blocks = self.decoder.block
-        b, s = attention_mask.shape
-        dtype = encoded.dtype
+        s, dtype = attention_mask.shape[1], encoded.dtype
         # the cross-attention keys/values and mask, fixed for the whole call
         self.cross_kv = []
         for block in blocks:
             attn = block.layer[1].EncDecAttention
             self.cross_kv.append((self._heads(attn.k(encoded)), self._heads(attn.v(encoded))))
         zeros = torch.zeros((1, self.heads, 1, s), dtype=dtype, device=encoded.device)
-        visible = attention_mask.bool()[:, None, None, :]  # (B, 1, 1, S)
-        self.cross_bias = torch.where(visible, zeros, torch.finfo(dtype).min)  # (B, H, 1, S)
+        self.cross_bias = _mask_bias(zeros, attention_mask)  # (B or 1, H, 1, S)
         self.self_kv: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * len(blocks)
         # the relative position bias of every step, once: row t is what the model computes
         # for a query at position t over keys 0..t (the same embedding rows)
@@ -63,20 +114,13 @@ class T5Steps:
         self.length = 0
 
     def _heads(self, x: torch.Tensor) -> torch.Tensor:
-        """(b, t, H*d_kv) -> (b, H, t, d_kv), laid out as the model's cache lays it."""
-        return x.view(x.shape[0], x.shape[1], self.heads, self.d_kv).transpose(1, 2).contiguous()
+        """(b, t, H*d_kv) -> (b, H, t, d_kv), contiguous as the model's cache lays it
+        (the layout decides the kernels' rounding)."""
+        return _heads(x, self.heads).contiguous()
 
     def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                 bias: torch.Tensor) -> torch.Tensor:
-        """T5 attention (no 1/sqrt(d) scaling; the bias carries positions and the mask),
-        back to (b, 1, H*d_kv)."""
-        if self.eager:
-            weights = torch.softmax(torch.matmul(q, k.transpose(2, 3)) + bias, dim=-1)
-            out = torch.matmul(weights, v)
-        else:
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias.contiguous(),
-                                                 dropout_p=0.0, scale=1.0, is_causal=False)
-        return out.transpose(1, 2).contiguous().reshape(out.shape[0], 1, -1)
+        return _attend(q, k, v, bias, self.eager)
 
     def step(self, ids: torch.Tensor) -> torch.Tensor:
         """Logits (b, V) of the next token after ``ids`` (b,), each row's last token."""
@@ -109,4 +153,5 @@ class T5Steps:
         """Keep only ``rows`` (indices into the current batch)."""
         self.cross_kv = [(k[rows], v[rows]) for k, v in self.cross_kv]
         self.self_kv = [None if kv is None else (kv[0][rows], kv[1][rows]) for kv in self.self_kv]
-        self.cross_bias = self.cross_bias[rows]
+        if self.cross_bias.shape[0] > 1:  # one row of bias serves all when nothing is padded
+            self.cross_bias = self.cross_bias[rows]

@@ -49,7 +49,7 @@ def fixed_padding_stats(model, tokenizer, questions, pieces, batch_size):
     return out
 
 
-def run(shared: Path, n: int = 512, batch_size: int = 64, repeats: int = 3) -> Comparison:
+def run(shared: Path, n: int = 256, batch_size: int = 64, repeats: int = 3) -> Comparison:
     """Times both scorers on the first ``n`` GSM8K train CoTs."""
     splits = load_gsm8k(str(shared / "gsm8k"), val_size=0)
     task = MWPTask()

@@ -60,7 +60,7 @@ def hf_epoch(b: Bench, init: dict, features: list[dict], batch_size: int) -> Non
         trainer.train()
 
 
-def run(b: Bench, n_rows: int = 768, batch_size: int = 32, repeats: int = 3) -> Comparison:
+def run(b: Bench, n_rows: int = 512, batch_size: int = 32, repeats: int = 3) -> Comparison:
     rows = b.rows[:n_rows]
     encoded = _datamodule(b, rows, batch_size)._train  # the same token ids on both sides
     features = [{"input_ids": s, "attention_mask": [1] * len(s), "labels": t}

@@ -68,19 +68,23 @@ def _hf(model, enc, max_new, min_new=None):
     return [[t for t in row[1:] if t not in ends] for row in out.tolist()]
 
 
+def _second_end_token(model, tok, enc, steps: int) -> None:
+    """Make rows end at many different steps: add a second end token, the one the model
+    writes first at the most different steps across rows."""
+    free = _hf(model, enc, steps)
+
+    def spread(token):
+        return len({row.index(token) if token in row else steps for row in free})
+
+    extra = max({t for row in free for t in row}, key=spread)
+    model.generation_config.eos_token_id = [tok.eos_token_id, extra]
+
+
 @pytest.mark.parametrize("lean", [True, False], ids=["t5-steps", "forward"])
 def test_greedy_loop_writes_what_generate_writes_while_dropping_rows(tmp_path, lean):
     model, tok, enc = _model_and_batch(tmp_path)
     assert decode_t5.supports(model)  # lean=True takes the T5 step
-    # make rows end at many different steps: a second end token, the one the model writes
-    # first at the most different steps across rows
-    free = _hf(model, enc, 16)
-
-    def spread(token):
-        return len({row.index(token) if token in row else 16 for row in free})
-
-    extra = max({t for row in free for t in row}, key=spread)
-    model.generation_config.eos_token_id = [tok.eos_token_id, extra]
+    _second_end_token(model, tok, enc, 16)
     expected = _hf(model, enc, 16)
     lengths = {len(row) for row in expected}
     assert len(lengths) >= 3, f"rows should end at different steps: {lengths}"
@@ -116,6 +120,32 @@ def test_t5_steps_compute_the_forward_logits_bit_for_bit(tmp_path, attention):
                 lean.keep(keep)
                 cache.batch_select_indices(keep)
                 hidden, mask, tokens = hidden[keep], mask[keep], tokens[keep]
+
+
+@pytest.mark.parametrize("attention", ["sdpa", "eager"])
+@pytest.mark.parametrize("padded", [True, False], ids=["padded", "same-length"])
+def test_lean_encoder_pass_equals_the_models_bit_for_bit(tmp_path, attention, padded):
+    model, tok, enc = _model_and_batch(tmp_path)
+    model.set_attn_implementation(attention)
+    ids, mask = enc["input_ids"], enc["attention_mask"]
+    if not padded:  # nothing to mask: the bias is the position bias alone
+        ids, mask = ids[:, :4], mask[:, :4]
+        assert bool(mask.all())
+    with torch.inference_mode():
+        expected = model.get_encoder()(input_ids=ids, attention_mask=mask).last_hidden_state
+        got = decode_t5.encode(model, ids, mask)
+    assert got.shape == expected.shape
+    assert torch.equal(got, expected), (got - expected).abs().max()
+
+
+def test_greedy_loop_without_padding_drops_rows(tmp_path):
+    """Unpadded sources share one row of cross-attention bias; dropping rows keeps it."""
+    model, tok, enc = _model_and_batch(tmp_path)
+    ids, mask = enc["input_ids"][:, :4], enc["attention_mask"][:, :4]
+    _second_end_token(model, tok, {"input_ids": ids, "attention_mask": mask}, 12)
+    expected = _hf(model, {"input_ids": ids, "attention_mask": mask}, 12)
+    assert len({len(row) for row in expected}) >= 2  # some rows leave before others
+    assert greedy_generate(model, ids, mask, 12) == expected
 
 
 def test_t5_steps_decline_models_they_do_not_reproduce(tmp_path):
