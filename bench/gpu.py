@@ -5,6 +5,10 @@ model FLOPs utilization, and decoding throughput (examples/s) of the seq2seq, un
 dual decoders. Exits at once, with a message, where no CUDA GPU exists. About 3-5 minutes
 on one H100-class GPU; writes ``bench/out/gpu.json``.
 
+``--dry-run`` runs the same code on the CPU with a tiny model, a few steps and a few
+problems (its figures mean nothing; a test runs it so that a session with a GPU does not
+find a broken script).
+
 MFU = 6 x (encoder parameters x source tokens + decoder parameters x target tokens) per
 second over the GPU's dense bf16 peak (attention FLOPs left out, so it is a lower bound).
 """
@@ -27,10 +31,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=256, help="test problems per decoder")
     parser.add_argument("--peak-tflops", type=float, default=None)
     parser.add_argument("--out", type=Path, default=Path("bench/out/gpu.json"))
+    parser.add_argument("--cache", type=Path, default=Path(".cache/ases"),
+                        help="where the tokenizer is cached")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="the same code on the CPU, tiny model and sizes: checks the script")
     args = parser.parse_args(argv)
 
     import torch
-    if not torch.cuda.is_available():
+    dry = args.dry_run
+    if not dry and not torch.cuda.is_available():
         print("bench-gpu: no CUDA GPU here (torch.cuda.is_available() is False); run it on a "
               "machine with an NVIDIA GPU and a CUDA build of torch", file=sys.stderr)
         return 2
@@ -51,19 +60,31 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
-    name = torch.cuda.get_device_name(0)
-    peak = args.peak_tflops or next((v for k, v in PEAK_TFLOPS.items() if k in name), None)
-    print(f"bench-gpu on {name}")
+    device = "cpu" if dry else "cuda"
 
-    splits = load_synthetic("mwp", 4000, 10, args.examples)
+    def sync() -> None:
+        if not dry:
+            torch.cuda.synchronize()
+
+    name = "cpu (dry run, figures mean nothing)" if dry else torch.cuda.get_device_name(0)
+    peak = None if dry else args.peak_tflops or next(
+        (v for k, v in PEAK_TFLOPS.items() if k in name), None)
+    print(f"bench-gpu on {name}")
+    if dry:
+        args.steps, args.batch_size, args.examples = 3, 8, 16
+
+    splits = load_synthetic("mwp", 300 if dry else 4000, 10, args.examples)
     task = MWPTask()
     spec = ModelSpec(vocab_size=8000, max_source_len=384, max_target_len=256)
     tok = build_tokenizer(spec, [t for ex in splits.train for t in (ex.question, ex.cot)],
-                          Path(".cache/ases"))
+                          args.cache)
     # flan-t5-base's shape: 12+12 layers, d_model 768, gated-GELU FFN 2048, 32128 vocabulary
-    config = T5Config(vocab_size=32128, d_model=768, d_ff=2048, d_kv=64, num_heads=12,
-                      num_layers=12, num_decoder_layers=12, feed_forward_proj="gated-gelu",
-                      dropout_rate=0.1, tie_word_embeddings=False, pad_token_id=tok.pad_token_id,
+    shape = (dict(vocab_size=len(tok), d_model=64, d_ff=128, d_kv=16, num_heads=4, num_layers=2,
+                  num_decoder_layers=2) if dry else
+             dict(vocab_size=32128, d_model=768, d_ff=2048, d_kv=64, num_heads=12, num_layers=12,
+                  num_decoder_layers=12))
+    config = T5Config(**shape, feed_forward_proj="gated-gelu", dropout_rate=0.1,
+                      tie_word_embeddings=False, pad_token_id=tok.pad_token_id,
                       eos_token_id=tok.eos_token_id, decoder_start_token_id=tok.pad_token_id)
     torch.manual_seed(0)
     model = T5ForConditionalGeneration(config)
@@ -75,12 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     class Clock(L.Callback):
         """Times training steps after a warm-up, with the tokens they processed."""
 
-        def __init__(self, warmup: int = 10):
+        def __init__(self, warmup: int):
             self.warmup, self.t0, self.src, self.tgt, self.padded = warmup, None, 0, 0, 0
 
         def on_train_batch_start(self, trainer, module, batch, batch_idx):
             if batch_idx == self.warmup:
-                torch.cuda.synchronize()
+                sync()
                 self.t0 = time.perf_counter()
             if batch_idx >= self.warmup:
                 self.src += int(batch["attention_mask"].sum())
@@ -88,16 +109,17 @@ def main(argv: list[str] | None = None) -> int:
                 self.padded += batch["input_ids"].numel() * n_enc + batch["labels"].numel() * n_dec
 
         def on_train_end(self, trainer, module):
-            torch.cuda.synchronize()
+            sync()
             self.seconds = time.perf_counter() - self.t0
 
-    clock = Clock()
+    clock = Clock(warmup=1 if dry else 10)
     module = SingleModelPath(model, tok, task, DecodeSettings(), iterative=True,
                              max_source_len=spec.max_source_len, max_target_len=spec.max_target_len,
                              lr=3e-4)
     dm = RowsDataModule(rows, rows[:64], splits.test, tok, spec.max_source_len, spec.max_target_len,
                         batch_size=args.batch_size)
-    trainer = L.Trainer(accelerator="gpu", devices=1, precision="bf16-mixed",
+    trainer = L.Trainer(accelerator="cpu" if dry else "gpu", devices=1,
+                        precision="32-true" if dry else "bf16-mixed",
                         max_steps=clock.warmup + args.steps, logger=False,
                         enable_checkpointing=False, enable_progress_bar=False,
                         limit_val_batches=0, num_sanity_val_steps=0, callbacks=[clock])
@@ -105,12 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     tokens_s = (clock.src + clock.tgt) / clock.seconds
     flops_s = 6 * clock.padded / clock.seconds  # the work done, padding included
     mfu = flops_s / (peak * 1e12) if peak else None
-    results = {"gpu": name, "model": "flan-t5-base shape, random init",
+    results = {"gpu": name, "dry_run": dry,
+               "model": "tiny T5, random init" if dry else "flan-t5-base shape, random init",
                "params_m": round((n_enc + n_dec) / 1e6, 1), "batch_size": args.batch_size,
                "train_tokens_per_s": round(tokens_s), "train_tflops": round(flops_s / 1e12, 1),
                "mfu": round(mfu, 3) if mfu else None, "peak_tflops": peak}
 
-    model = model.cuda().eval().to(torch.bfloat16)
+    model = model.to(device).eval().to(torch.float32 if dry else torch.bfloat16)
     questions = [ex.question for ex in splits.test]
     settings = DecodeSettings(num_beams=1, max_new_tokens=64, max_rounds=4)
     decoders = {
@@ -120,11 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     for path, decode in decoders.items():
         decode(questions[:8])  # warm-up
-        torch.cuda.synchronize()
+        sync()
         start = time.perf_counter()
         for i in range(0, len(questions), 64):
             decode(questions[i: i + 64])
-        torch.cuda.synchronize()
+        sync()
         results[f"decode_{path}_ex_per_s"] = round(len(questions) / (time.perf_counter() - start), 1)
     write_json_atomic(args.out, results)
     for key, value in results.items():

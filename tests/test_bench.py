@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -45,3 +46,18 @@ def test_gpu_bench_fails_fast_without_a_gpu():
                           text=True, timeout=120)
     assert done.returncode == 2
     assert "no CUDA GPU" in done.stderr
+
+
+def test_gpu_bench_runs_end_to_end_on_the_cpu_in_dry_run(tmp_path):
+    """The GPU script's own code path (training with its clock, MFU bookkeeping, the three
+    decoders), on a tiny model, so a session with a GPU does not find it broken."""
+    out = tmp_path / "gpu.json"
+    done = subprocess.run([sys.executable, "-m", "bench.gpu", "--dry-run", "--out", str(out),
+                           "--cache", str(tmp_path / "cache")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads(out.read_text())
+    assert results["dry_run"] is True and results["mfu"] is None
+    for key in ("train_tokens_per_s", "decode_seq2seq_ex_per_s", "decode_uni_ex_per_s",
+                "decode_dual_ex_per_s"):
+        assert results[key] > 0, key
