@@ -8,6 +8,8 @@ call, greedy decoding (:func:`greedy_generate`) also drops each row as soon as i
 from __future__ import annotations
 
 import inspect
+import logging
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -19,6 +21,7 @@ from transformers.modeling_outputs import BaseModelOutput
 from ases import decode_t5
 from ases.cot.context import context, join_segments, split_tag
 
+log = logging.getLogger(__name__)
 STOP_RULE, EMPTY, MAX_ROUNDS, ONE_PASS = "stop_rule", "empty", "max_rounds", "one_pass"
 ENGINES = ("ases", "hf")
 
@@ -119,6 +122,49 @@ class _ForwardSteps:
         self.hidden, self.mask = self.hidden[rows], self.mask[rows]
 
 
+# Whether the lean T5 path reproduced a model's forward, per model and (dtype, attention)
+_LEAN_OK: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _lean_matches(model: PreTrainedModel, input_ids: torch.Tensor,
+                  attention_mask: torch.Tensor, start: int) -> bool:
+    """Whether :func:`ases.decode_t5.encode` and :class:`~ases.decode_t5.T5Steps` give the
+    model's encoder states and logits on two rows of this batch, for two steps. Checked
+    once per model, dtype and attention kernel; a mismatch (a model or transformers
+    release whose T5 computes differently) is logged and keeps the generic loop. The
+    tolerance only has to catch a different computation: on CPU in float32 the two are
+    equal bit for bit (tests/test_decode_exact.py)."""
+    key = (model.dtype, model.get_encoder().config._attn_implementation,
+           model.decoder.config._attn_implementation)
+    verdicts = _LEAN_OK.setdefault(model, {})
+    if key in verdicts:
+        return verdicts[key]
+    ids, mask = input_ids[:2], attention_mask[:2]
+    tol = 1e-4 if model.dtype == torch.float32 else 5e-2
+
+    def close(got: torch.Tensor, expected: torch.Tensor) -> bool:
+        expected = expected.float()
+        return bool((got.float() - expected).abs().max() <= tol * (1 + expected.abs().max()))
+
+    with torch.inference_mode():
+        hidden = model.get_encoder()(input_ids=ids, attention_mask=mask).last_hidden_state
+        ok = close(decode_t5.encode(model, ids, mask), hidden)
+        lean, forward = (decode_t5.T5Steps(model, hidden, mask, 2),
+                         _ForwardSteps(model, hidden, mask))
+        tokens = torch.full((ids.shape[0],), start, dtype=torch.long, device=ids.device)
+        for _ in range(2):
+            if not ok:
+                break
+            expected = forward.step(tokens)
+            ok = close(lean.step(tokens), expected)
+            tokens = expected.argmax(-1)
+    if not ok:
+        log.warning("the lean T5 decoding path does not reproduce %s's forward (dtype %s); "
+                    "decoding it through its forward instead", type(model).__name__, key[0])
+    verdicts[key] = ok
+    return ok
+
+
 def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
                     attention_mask: torch.Tensor, max_new_tokens: int,
                     min_new_tokens: int = 0, lean: bool = True) -> list[list[int]]:
@@ -149,7 +195,8 @@ def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
     end_ids = torch.tensor(sorted(ends), dtype=torch.long, device=input_ids.device)
     written: list[list[int]] = [[] for _ in range(input_ids.shape[0])]
     with torch.inference_mode():
-        if lean and decode_t5.supports(model):
+        if (lean and decode_t5.supports(model)
+                and _lean_matches(model, input_ids, attention_mask, start)):
             hidden = decode_t5.encode(model, input_ids, attention_mask)  # (B, S, d)
             steps = decode_t5.T5Steps(model, hidden, attention_mask, max_new_tokens)
         else:

@@ -15,7 +15,9 @@ paid per round.
 Both compute what the model's forward computes, with the same operations on the same
 layouts: the logits and encoder states are equal bit for bit (tested), so the tokens are
 those of ``generate``. :func:`supports` names the models they handle; every other model
-keeps the generic path.
+keeps the generic path, and so does a model whose forward the lean path does not
+reproduce on its first batch (``ases.decode`` checks that once per model: a transformers
+release that changes T5 falls back instead of decoding differently).
 """
 
 from __future__ import annotations
@@ -96,7 +98,10 @@ class T5Steps:
         self.model, self.decoder = model, model.decoder
         self.heads = config.num_heads
         self.eager = model.decoder.config._attn_implementation == "eager"
-        self.scale_out = config.d_model ** -0.5 if config.scale_decoder_outputs else None
+        # T5 scales the decoder output before a tied head; mT5's config has no such flag
+        # and its forward does not scale
+        scale = getattr(config, "scale_decoder_outputs", False)
+        self.scale_out = config.d_model ** -0.5 if scale else None
         blocks = self.decoder.block
         s, dtype = attention_mask.shape[1], encoded.dtype
         # the cross-attention keys/values and mask, fixed for the whole call

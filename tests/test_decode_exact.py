@@ -5,7 +5,7 @@ import torch
 from transformers.cache_utils import DynamicCache, EncoderDecoderCache
 from transformers.modeling_outputs import BaseModelOutput
 
-from ases import decode_t5
+from ases import decode, decode_t5
 from ases.decode import (
     ENGINES,
     DecodeSettings,
@@ -68,7 +68,7 @@ def _hf(model, enc, max_new, min_new=None):
     return [[t for t in row[1:] if t not in ends] for row in out.tolist()]
 
 
-def _second_end_token(model, tok, enc, steps: int) -> None:
+def _second_end_token(model, eos_id: int, enc, steps: int) -> None:
     """Make rows end at many different steps: add a second end token, the one the model
     writes first at the most different steps across rows."""
     free = _hf(model, enc, steps)
@@ -77,14 +77,14 @@ def _second_end_token(model, tok, enc, steps: int) -> None:
         return len({row.index(token) if token in row else steps for row in free})
 
     extra = max({t for row in free for t in row}, key=spread)
-    model.generation_config.eos_token_id = [tok.eos_token_id, extra]
+    model.generation_config.eos_token_id = [eos_id, extra]
 
 
 @pytest.mark.parametrize("lean", [True, False], ids=["t5-steps", "forward"])
 def test_greedy_loop_writes_what_generate_writes_while_dropping_rows(tmp_path, lean):
     model, tok, enc = _model_and_batch(tmp_path)
     assert decode_t5.supports(model)  # lean=True takes the T5 step
-    _second_end_token(model, tok, enc, 16)
+    _second_end_token(model, tok.eos_token_id, enc, 16)
     expected = _hf(model, enc, 16)
     lengths = {len(row) for row in expected}
     assert len(lengths) >= 3, f"rows should end at different steps: {lengths}"
@@ -142,7 +142,7 @@ def test_greedy_loop_without_padding_drops_rows(tmp_path):
     """Unpadded sources share one row of cross-attention bias; dropping rows keeps it."""
     model, tok, enc = _model_and_batch(tmp_path)
     ids, mask = enc["input_ids"][:, :4], enc["attention_mask"][:, :4]
-    _second_end_token(model, tok, {"input_ids": ids, "attention_mask": mask}, 12)
+    _second_end_token(model, tok.eos_token_id, {"input_ids": ids, "attention_mask": mask}, 12)
     expected = _hf(model, {"input_ids": ids, "attention_mask": mask}, 12)
     assert len({len(row) for row in expected}) >= 2  # some rows leave before others
     assert greedy_generate(model, ids, mask, 12) == expected
@@ -171,3 +171,37 @@ def test_engines_agree_and_settings_that_change_logits_go_to_generate(tmp_path):
     texts = {engine: generate_texts(model, tok, QUESTIONS, 64, 10, DecodeSettings(engine=engine))
              for engine in ENGINES}
     assert texts["ases"] == texts["hf"] and any(texts["ases"])
+
+
+def test_mt5_takes_the_lean_path_and_writes_what_generate_writes():
+    """mT5 differs from T5 (no decoder-output scaling, its own config class)."""
+    from transformers import MT5Config, MT5ForConditionalGeneration
+
+    torch.manual_seed(0)
+    config = MT5Config(vocab_size=100, d_model=32, d_ff=64, d_kv=8, num_heads=4, num_layers=2,
+                       num_decoder_layers=2, dropout_rate=0.0, pad_token_id=0, eos_token_id=1,
+                       decoder_start_token_id=0)
+    model = MT5ForConditionalGeneration(config).eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0.0, 0.3)
+    assert not getattr(model.config, "scale_decoder_outputs", False)
+    ids = torch.randint(2, 100, (4, 9))
+    mask = torch.ones_like(ids)
+    mask[1, 6:] = 0
+    mask[3, 4:] = 0
+    enc = {"input_ids": ids, "attention_mask": mask}
+    _second_end_token(model, 1, enc, 12)
+    assert greedy_generate(model, ids, mask, 12) == _hf(model, enc, 12)
+    assert decode_t5.supports(model) and list(decode._LEAN_OK[model].values()) == [True]
+
+
+def test_a_lean_path_that_disagrees_with_the_forward_falls_back(tmp_path, monkeypatch, caplog):
+    """As if a transformers release changed T5: the first batch's check catches it."""
+    model, tok, enc = _model_and_batch(tmp_path)
+    real_step = decode_t5.T5Steps.step
+    monkeypatch.setattr(decode_t5.T5Steps, "step", lambda self, ids: real_step(self, ids) * 1.5)
+    with caplog.at_level("WARNING", logger="ases.decode"):
+        out = greedy_generate(model, enc["input_ids"], enc["attention_mask"], 10)
+    assert "does not reproduce" in caplog.text
+    assert out == _hf(model, enc, 10)  # the generic loop decoded it

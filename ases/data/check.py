@@ -11,6 +11,16 @@ log = logging.getLogger(__name__)
 POLICIES = ("error", "skip")
 
 
+def reject(message: str, fix: str, bad: list[str] | None,
+           cause: BaseException | None = None) -> None:
+    """One bad row. With ``bad`` None (``data.on_bad_row=error``) raise a ValueError of
+    ``message`` followed by ``fix`` (what to do, with its leading punctuation); with a
+    list (``skip``) record ``message`` there, and the caller drops the row."""
+    if bad is None:
+        raise ValueError(message + fix) from cause
+    bad.append(message)
+
+
 def problem_of(example: Example, task: object) -> str | None:
     """What is wrong with one example, or None."""
     if not example.question.strip():
@@ -38,11 +48,9 @@ def check_examples(splits: Splits, task: object, on_bad_row: str) -> tuple[Split
             if problem is None:
                 kept[name].append(ex)
                 continue
-            message = f"{name} example {ex.qid!r}: {problem}"
-            if on_bad_row == "error":
-                raise ValueError(f"{message}. Fix the data, or set data.on_bad_row=skip to drop "
-                                 "such rows (they are counted in data/skipped_rows)")
-            skipped.append(message)
+            reject(f"{name} example {ex.qid!r}: {problem}",
+                   ". Fix the data, or set data.on_bad_row=skip to drop such rows (they are "
+                   "counted in data/skipped_rows)", None if on_bad_row == "error" else skipped)
     if skipped:
         log.warning("skipped %d bad rows (data.on_bad_row=skip), e.g. %s", len(skipped), skipped[0])
     return Splits(kept["train"], kept["val"], kept["test"], tuple(skipped)), skipped

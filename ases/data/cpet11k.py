@@ -10,6 +10,7 @@ import random
 import re
 from pathlib import Path
 
+from ases.data.check import reject
 from ases.data.example import Example, Splits
 
 log = logging.getLogger(__name__)
@@ -67,11 +68,8 @@ def read_reports(path: str, bad: list[str] | None = None) -> tuple[list[Example]
         lines = f"{end}" if end == start else f"{start}-{end}"
         start = end + 1
         if any(_NOT_UTF8.search(value or "") for value in row.values() if isinstance(value, str)):
-            message = f"{file}:{lines}: bytes that are not UTF-8"
-            if bad is None:
-                raise ValueError(f"{message}. Save the CSV as UTF-8, or set data.on_bad_row=skip "
-                                 "to drop such rows (they are counted)")
-            bad.append(message)
+            reject(f"{file}:{lines}: bytes that are not UTF-8", ". Save the CSV as UTF-8, or set "
+                   "data.on_bad_row=skip to drop such rows (they are counted)", bad)
             continue
         question, answer, qid = (" ".join((row[c] or "").split()) for c in COLUMNS)
         if not question or not answer:

@@ -9,6 +9,7 @@ import random
 from collections.abc import Mapping
 from pathlib import Path
 
+from ases.data.check import reject
 from ases.data.example import Example, Splits
 
 log = logging.getLogger(__name__)
@@ -33,11 +34,8 @@ def _rows(path: Path, bad: list[str] | None) -> list[dict]:
                 except (UnicodeDecodeError, ValueError) as err:
                     what = "bytes that are not UTF-8" if isinstance(err, UnicodeDecodeError) else (
                         f"not a JSON object ({getattr(err, 'msg', err)})")
-                    message = f"{path}:{lineno}: {what}"
-                    if bad is None:
-                        raise ValueError(f"{message}. Fix the line, or set data.on_bad_row=skip "
-                                         "to drop such lines (they are counted)") from err
-                    bad.append(message)
+                    reject(f"{path}:{lineno}: {what}", ". Fix the line, or set "
+                           "data.on_bad_row=skip to drop such lines (they are counted)", bad, err)
                     continue
                 rows.append(row)
         return rows

@@ -8,6 +8,7 @@ import random
 import re
 from pathlib import Path
 
+from ases.data.check import reject
 from ases.data.example import Example, Splits
 
 log = logging.getLogger(__name__)
@@ -53,14 +54,10 @@ def _read_jsonl(path: Path, prefix: str, bad: list[str] | None = None) -> list[E
                     TypeError) as err:
                 what = ("bytes that are not UTF-8" if isinstance(err, UnicodeDecodeError)
                         else f"not a GSM8K row ({type(err).__name__}: {err})")
-                message = f"{path}:{lineno}: {what}"
-                if bad is None:
-                    raise ValueError(
-                        f"{message}; each line must be UTF-8 JSON with 'question' and an "
-                        "'answer' ending in '#### <number>'. Fix the line, or set "
-                        "data.on_bad_row=skip to drop such lines (they are counted)"
-                    ) from err
-                bad.append(message)
+                reject(f"{path}:{lineno}: {what}",
+                       "; each line must be UTF-8 JSON with 'question' and an 'answer' ending "
+                       "in '#### <number>'. Fix the line, or set data.on_bad_row=skip to drop "
+                       "such lines (they are counted)", bad, err)
                 continue
             examples.append(Example(f"{prefix}-{lineno - 1}", question, cot, final))
     return examples
@@ -75,10 +72,8 @@ def _hub_examples(rows: list[dict], prefix: str, bad: list[str] | None) -> list[
             examples.append(Example(f"{prefix}-{i}", row["question"].strip(),
                                     *clean_answer(row["answer"])))
         except (KeyError, ValueError, AttributeError, TypeError) as err:
-            message = f"{HUB_ID} {prefix} row {i}: not a GSM8K row ({type(err).__name__}: {err})"
-            if bad is None:
-                raise ValueError(f"{message}. Set data.on_bad_row=skip to drop such rows") from err
-            bad.append(message)
+            reject(f"{HUB_ID} {prefix} row {i}: not a GSM8K row ({type(err).__name__}: {err})",
+                   ". Set data.on_bad_row=skip to drop such rows", bad, err)
     return examples
 
 
