@@ -8,11 +8,14 @@ On the bench model and the same test problems as that row, it prints and writes 
 - the cost of one decoder step at several batch sizes (the price of a step that only a few
   long rows still need), through :class:`ases.decode_t5.T5Steps` and through the model's
   forward;
-- the torch profiler's table of the batched decoding, operators by self CPU time.
+- the torch profiler's table of the batched decoding, operators by self CPU time;
+- the same table for training steps of the bench model (a copy) on the uni-path rows,
+  batch 32, AdamW: what bounds the default job's training.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import io
 import statistics
@@ -68,6 +71,36 @@ def report(n: int = 48) -> None:
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         batched(b, questions, settings, batch_size)
     print("\ntorch profiler, batched decoding of the same problems (self CPU time):")
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
+    training(b)
+
+
+def training(b, batch_size: int = 32, steps: int = 3) -> None:
+    """Profile training steps (forward, backward, AdamW) of a copy of the bench model on
+    its first uni-path rows."""
+    model = copy.deepcopy(b.model).train()
+    rows = b.rows[:batch_size]
+    src = b.tokenizer([r.source for r in rows], padding=True, truncation=True,
+                      max_length=b.spec.max_source_len, return_tensors="pt")
+    tgt = b.tokenizer([r.target for r in rows], padding=True, truncation=True,
+                      max_length=b.spec.max_target_len, return_tensors="pt")["input_ids"]
+    labels = tgt.masked_fill(tgt == b.tokenizer.pad_token_id, -100)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+
+    def step() -> None:
+        model(**src, labels=labels).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+
+    step()  # warm-up
+    start = time.perf_counter()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            step()
+    seconds = (time.perf_counter() - start) / steps
+    print(f"\ntorch profiler, training steps (batch {batch_size}, sources "
+          f"{tuple(src['input_ids'].shape)}, targets {tuple(labels.shape)}, "
+          f"{seconds:.2f} s a step under the profiler), self CPU time:")
     print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
 
 
