@@ -30,14 +30,20 @@ _ATTENTION = ("sdpa", "eager")
 
 
 def supports(model: PreTrainedModel) -> bool:
-    """Whether :class:`T5Steps` can decode ``model``: a T5-family model in eval mode, with
-    SDPA or eager attention, not in float16 (where T5 clamps hidden states)."""
-    decoder = getattr(model, "decoder", None)
+    """Whether :func:`encode` and :class:`T5Steps` can decode ``model``: a T5-family model
+    with every module in eval mode, SDPA or eager attention in encoder and decoder, not in
+    float16 (where T5 clamps hidden states), and not compiled (``model.compile()``: the
+    lean path would bypass the compiled forward the user asked for)."""
+    encoder, decoder = getattr(model, "encoder", None), getattr(model, "decoder", None)
     return (getattr(model.config, "model_type", None) in ("t5", "mt5")
-            and decoder is not None and hasattr(decoder, "block") and hasattr(model, "lm_head")
-            # the decoder's own config: the attention the decoder runs
+            and encoder is not None and decoder is not None and hasattr(model, "lm_head")
+            and hasattr(encoder, "block") and hasattr(decoder, "block")
+            # each stack's own config: the attention that stack runs
+            and getattr(encoder.config, "_attn_implementation", None) in _ATTENTION
             and getattr(decoder.config, "_attn_implementation", None) in _ATTENTION
-            and not model.training and model.dtype != torch.float16)
+            and not any(m.training for m in model.modules())
+            and model.dtype != torch.float16
+            and getattr(model, "_compiled_call_impl", None) is None)
 
 
 def _heads(x: torch.Tensor, heads: int) -> torch.Tensor:
@@ -112,10 +118,12 @@ class T5Steps:
         zeros = torch.zeros((1, self.heads, 1, s), dtype=dtype, device=encoded.device)
         self.cross_bias = _mask_bias(zeros, attention_mask)  # (B or 1, H, 1, S)
         self.self_kv: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * len(blocks)
-        # the relative position bias of every step, once: row t is what the model computes
-        # for a query at position t over keys 0..t (the same embedding rows)
+        # the relative position bias of every step, once: the last query's row over keys
+        # at distances T-1 .. 0; step t takes its last t+1 entries (distances t .. 0), the
+        # embedding rows the model looks up for a query at t over keys 0..t
+        self.max_steps = max_steps
         self.position_bias = blocks[0].layer[0].SelfAttention.compute_bias(
-            max_steps, max_steps, device=encoded.device)  # (1, H, T, T)
+            1, max_steps, device=encoded.device, past_seen_tokens=max_steps - 1)  # (1, H, 1, T)
         self.length = 0
 
     def _heads(self, x: torch.Tensor) -> torch.Tensor:
@@ -131,8 +139,10 @@ class T5Steps:
         """Logits (b, V) of the next token after ``ids`` (b,), each row's last token."""
         hidden = self.decoder.embed_tokens(ids[:, None])  # (b, 1, d)
         t = self.length
+        if t >= self.max_steps:
+            raise ValueError(f"T5Steps was built for {self.max_steps} steps")
         self.length += 1
-        position_bias = self.position_bias[:, :, t:t + 1, :t + 1]
+        position_bias = self.position_bias[:, :, :, self.max_steps - 1 - t:]
         for i, block in enumerate(self.decoder.block):
             sa_layer, ca_layer, ff_layer = block.layer[0], block.layer[1], block.layer[-1]
             attn = sa_layer.SelfAttention

@@ -90,6 +90,8 @@ def test_greedy_loop_writes_what_generate_writes_while_dropping_rows(tmp_path, l
     assert len(lengths) >= 3, f"rows should end at different steps: {lengths}"
     assert greedy_generate(model, enc["input_ids"], enc["attention_mask"], 16,
                            lean=lean) == expected
+    if lean:  # the lean path ran: its check against the forward passed
+        assert list(decode._LEAN_OK[model].values()) == [True]
     # min_new_tokens forbids the end token for that many steps, as in generate
     assert (greedy_generate(model, enc["input_ids"], enc["attention_mask"], 16, 6, lean=lean)
             == _hf(model, enc, 16, 6))
@@ -120,6 +122,8 @@ def test_t5_steps_compute_the_forward_logits_bit_for_bit(tmp_path, attention):
                 lean.keep(keep)
                 cache.batch_select_indices(keep)
                 hidden, mask, tokens = hidden[keep], mask[keep], tokens[keep]
+        with pytest.raises(ValueError, match="built for 12 steps"):
+            lean.step(tokens)
 
 
 @pytest.mark.parametrize("attention", ["sdpa", "eager"])
@@ -146,6 +150,7 @@ def test_greedy_loop_without_padding_drops_rows(tmp_path):
     expected = _hf(model, {"input_ids": ids, "attention_mask": mask}, 12)
     assert len({len(row) for row in expected}) >= 2  # some rows leave before others
     assert greedy_generate(model, ids, mask, 12) == expected
+    assert list(decode._LEAN_OK[model].values()) == [True]
 
 
 def test_t5_steps_decline_models_they_do_not_reproduce(tmp_path):
@@ -153,8 +158,15 @@ def test_t5_steps_decline_models_they_do_not_reproduce(tmp_path):
     assert decode_t5.supports(model)
     assert not decode_t5.supports(model.train())  # dropout
     model.eval()
+    model.decoder.block[1].layer[-1].train()  # one submodule left in train mode: its dropout
+    assert not decode_t5.supports(model)
+    model.eval()
     assert not decode_t5.supports(model.half())  # T5 clamps float16 hidden states
     model.float()
+    model.encoder.config._attn_implementation = "flex_attention"  # the encoder counts too
+    assert not decode_t5.supports(model)
+    model.encoder.config._attn_implementation = "sdpa"
+    assert decode_t5.supports(model)
     model.decoder.config._attn_implementation = "flex_attention"
     assert not decode_t5.supports(model)
 
@@ -171,6 +183,7 @@ def test_engines_agree_and_settings_that_change_logits_go_to_generate(tmp_path):
     texts = {engine: generate_texts(model, tok, QUESTIONS, 64, 10, DecodeSettings(engine=engine))
              for engine in ENGINES}
     assert texts["ases"] == texts["hf"] and any(texts["ases"])
+    assert list(decode._LEAN_OK[model].values()) == [True]  # "ases" took the lean path
 
 
 def test_mt5_takes_the_lean_path_and_writes_what_generate_writes():
@@ -205,3 +218,22 @@ def test_a_lean_path_that_disagrees_with_the_forward_falls_back(tmp_path, monkey
         out = greedy_generate(model, enc["input_ids"], enc["attention_mask"], 10)
     assert "does not reproduce" in caplog.text
     assert out == _hf(model, enc, 10)  # the generic loop decoded it
+
+
+def test_a_lean_path_that_fails_on_a_t5_look_alike_falls_back(tmp_path, monkeypatch, caplog):
+    model, tok, enc = _model_and_batch(tmp_path)
+
+    def broken(*args, **kwargs):
+        raise AttributeError("'Block' object has no attribute 'layer'")
+
+    monkeypatch.setattr(decode_t5, "encode", broken)
+    with caplog.at_level("WARNING", logger="ases.decode"):
+        out = greedy_generate(model, enc["input_ids"], enc["attention_mask"], 10)
+    assert "AttributeError" in caplog.text
+    assert out == _hf(model, enc, 10)
+
+
+def test_a_compiled_model_keeps_its_compiled_forward(tmp_path):
+    model, tok, enc = _model_and_batch(tmp_path)
+    model.compile()  # in place and lazy: nothing compiles until a call
+    assert not decode_t5.supports(model)
