@@ -101,7 +101,7 @@ class T5Steps:
         """``encoded``: the encoder's last hidden state (B, S, d); ``attention_mask``: the
         source mask (B, S), 1 on real tokens; ``max_steps``: tokens written at most."""
         config = model.config
-        self.model, self.decoder = model, model.decoder
+        self.decoder, self.lm_head = model.decoder, model.lm_head
         self.heads = config.num_heads
         self.eager = model.decoder.config._attn_implementation == "eager"
         # T5 scales the decoder output before a tied head; mT5's config has no such flag
@@ -131,10 +131,6 @@ class T5Steps:
         (the layout decides the kernels' rounding)."""
         return _heads(x, self.heads).contiguous()
 
-    def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
-                bias: torch.Tensor) -> torch.Tensor:
-        return _attend(q, k, v, bias, self.eager)
-
     def step(self, ids: torch.Tensor) -> torch.Tensor:
         """Logits (b, V) of the next token after ``ids`` (b,), each row's last token."""
         hidden = self.decoder.embed_tokens(ids[:, None])  # (b, 1, d)
@@ -147,22 +143,22 @@ class T5Steps:
             sa_layer, ca_layer, ff_layer = block.layer[0], block.layer[1], block.layer[-1]
             attn = sa_layer.SelfAttention
             normed = sa_layer.layer_norm(hidden)
-            q, k, v = self._heads(attn.q(normed)), self._heads(attn.k(normed)), self._heads(attn.v(normed))
+            q, k, v = (self._heads(proj(normed)) for proj in (attn.q, attn.k, attn.v))
             past = self.self_kv[i]
             if past is not None:
                 k, v = torch.cat([past[0], k], dim=-2), torch.cat([past[1], v], dim=-2)
             self.self_kv[i] = (k, v)
-            hidden = hidden + attn.o(self._attend(q, k, v, position_bias))
+            hidden = hidden + attn.o(_attend(q, k, v, position_bias, self.eager))
             cross = ca_layer.EncDecAttention
             normed = ca_layer.layer_norm(hidden)
             ck, cv = self.cross_kv[i]
-            hidden = hidden + cross.o(self._attend(self._heads(cross.q(normed)), ck, cv,
-                                                   self.cross_bias))
+            hidden = hidden + cross.o(_attend(self._heads(cross.q(normed)), ck, cv,
+                                              self.cross_bias, self.eager))
             hidden = ff_layer(hidden)
         hidden = self.decoder.final_layer_norm(hidden)
         if self.scale_out is not None:
             hidden = hidden * self.scale_out
-        return self.model.lm_head(hidden)[:, -1, :]
+        return self.lm_head(hidden)[:, -1, :]
 
     def keep(self, rows: torch.Tensor) -> None:
         """Keep only ``rows`` (indices into the current batch)."""
