@@ -27,7 +27,7 @@ run: venv  ## run the default job offline (ARGS="path=seq2seq" etc. to override)
 
 smoke: venv  ## every grid cell of both tasks at a tiny size (18 jobs), then the report
 	HF_HUB_OFFLINE=1 $(PY) -m ases.run -m experiment=smoke hydra.sweep.dir=outputs/multiruns/smoke $(ARGS)
-	$(PY) -m ases.report outputs/multiruns/smoke
+	$(VENV)/bin/ases-report outputs/multiruns/smoke
 
 test: venv  ## run the whole test suite
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q $(ARGS)

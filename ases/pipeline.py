@@ -21,28 +21,28 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers import Logger, WandbLogger
 from omegaconf import DictConfig, OmegaConf
 
-from ases.cache import cache_key
-from ases.cells import cell_name, cell_of, cell_tags
-from ases.checkpointing import (
+from ases.data.check import check_examples
+from ases.data.example import Example, Splits
+from ases.decoding.loops import DecodeSettings
+from ases.models.factory import build_model, build_tokenizer
+from ases.models.spec import ModelSpec
+from ases.paths import evaluate
+from ases.runs.cache import cache_key
+from ases.runs.cells import cell_name, cell_of, cell_tags
+from ases.runs.distributed import is_rank_zero
+from ases.runs.files import remove_stale_temps, write_json_atomic, write_jsonl_atomic
+from ases.segment import scorer
+from ases.segment.base import SegmentedCoT, Segmenter, check_beta, segment_all, summarize
+from ases.segment.scorer import PieceScorer, load_scorer
+from ases.tasks.base import Task
+from ases.training.checkpointing import (
     AtomicCheckpointIO,
     ExactResume,
-    KillSwitch,
     SaveLast,
     StopOnNonFiniteLoss,
     check_checkpoint,
 )
-from ases.data.check import check_examples
-from ases.data.example import Example, Splits
-from ases.decode import DecodeSettings
-from ases.distributed import is_rank_zero
-from ases.io import remove_stale_temps, write_json_atomic, write_jsonl_atomic
-from ases.models.factory import build_model, build_tokenizer
-from ases.models.spec import ModelSpec
-from ases.paths import evaluate
-from ases.segment.base import SegmentedCoT, Segmenter, check_beta, segment_all, summarize
-from ases.segment.scorer import PieceScorer, cached_scorer, load_scorer
-from ases.segment.scorer_fit import fit_scorer
-from ases.tasks.base import Task
+from ases.training.scorer_fit import fit_scorer
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def piece_scorer(cfg: DictConfig, spec: ModelSpec, tokenizer, task: Task,
             "seed": int(cfg.seed),
             "version": 1,
         }
-        folder = cached_scorer(identity, cfg.cache_dir, tokenizer, lambda: fit_scorer(
+        folder = scorer.cached_scorer(identity, cfg.cache_dir, tokenizer, lambda: fit_scorer(
             spec, tokenizer, task, train, val,
             make_datamodule=instantiate(cfg.datamodule, _partial_=True,
                                         on_long_input=str(cfg.data.get("on_long_input") or "truncate")),
@@ -303,8 +303,6 @@ def train(cfg: DictConfig, run_dir: str | Path, resume: bool = False) -> dict[st
     if resume and old_csv.is_file():  # Lightning's CSV logger would overwrite it
         old_csv.rename(old_csv.with_name(f"metrics.before-resume-{time.strftime('%Y%m%d-%H%M%S')}.csv"))
     logger = make_logger(cfg, run_dir, resume)
-    if os.environ.get("ASES_KILL_AT"):
-        callbacks.append(KillSwitch())
     last = run_dir / "checkpoints" / "last.ckpt"
     # after the best-checkpoint callback, so last.ckpt holds its updated state
     callbacks.append(SaveLast(last, cfg.get("save_last_every_min")))

@@ -19,13 +19,13 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from ases.cells import RUN_FILE, cell_of, register_resolvers
-from ases.distributed import children_rerun_this_job, is_rank_zero
-from ases.io import write_json_atomic, write_text_atomic
 from ases.pipeline import train
-from ases.report import load_run
-from ases.resume import CONFIG_FILE, check_same_config, find_run, snapshot
-from ases.summary import format_summary
+from ases.runs.cells import RUN_FILE, cell_of, register_resolvers
+from ases.runs.distributed import children_rerun_this_job, is_rank_zero
+from ases.runs.files import write_json_atomic, write_text_atomic
+from ases.runs.status import read_status
+from ases.runs.summary import format_summary
+from ases.training.resume import CONFIG_FILE, check_same_config, find_run, snapshot
 
 log = logging.getLogger(__name__)
 register_resolvers()  # before Hydra names the run folder
@@ -44,7 +44,8 @@ def _check_ranks_can_start(cfg: DictConfig) -> None:
 
     spec = getattr(__main__, "__spec__", None)
     several = str(cfg.trainer.get("strategy", "")).startswith("ddp") and cfg.trainer.get("devices") != 1
-    if several and (spec is None or spec.name != "ases.run") and "SLURM_NTASKS" not in os.environ:
+    inside_submitit = spec is not None and spec.name.startswith("submitit")
+    if several and inside_submitit and "SLURM_NTASKS" not in os.environ:
         raise ValueError(
             "trainer=ddp/ddp_cpu cannot start its ranks inside this launcher (submitit_local): "
             "run DDP cells with the basic launcher, or on SLURM with "
@@ -74,7 +75,7 @@ def main(cfg: DictConfig) -> float | None:
     if resume:
         run_dir = find_run(cfg.resume or True, run_dir, overrides)
         check_same_config(run_dir, cfg)
-        done = load_run(run_dir)
+        done = read_status(run_dir)
         if done["status"] == "completed":
             finished = done["metrics"]
             log.info("%s already completed; nothing to resume", run_dir)
@@ -97,7 +98,7 @@ def main(cfg: DictConfig) -> float | None:
             write_text_atomic(run_dir / "error.txt", traceback.format_exc())
         if not multirun:
             raise
-        # The sweep goes on; `python -m ases.report` lists the cell as failed.
+        # The sweep goes on; `ases-report` lists the cell as failed.
         log.error("cell failed (%s), the sweep goes on: %s; traceback in %s",
                   run_dir.name, error, run_dir / "error.txt")
         return math.nan

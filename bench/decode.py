@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ases.decode import DecodeSettings, decode_iterative, decode_one_pass
+from ases.decoding.loops import DecodeSettings, decode_iterative, decode_one_pass
 from bench.model import Bench
 from bench.timing import Comparison, compare
 

@@ -46,17 +46,17 @@ def main(argv: list[str] | None = None) -> int:
     import lightning as L
     from transformers import T5Config, T5ForConditionalGeneration
 
-    from ases.cot.rows import segment_rows
     from ases.data.synthetic import load_synthetic
-    from ases.datamodule import RowsDataModule
-    from ases.decode import DecodeSettings, decode_dual, decode_iterative, decode_one_pass
-    from ases.io import write_json_atomic
+    from ases.decoding.loops import DecodeSettings, decode_dual, decode_iterative, decode_one_pass
     from ases.models.factory import build_tokenizer
     from ases.models.spec import ModelSpec
+    from ases.paths.rows import segment_rows
     from ases.paths.single import SingleModelPath
     from ases.pipeline import segment
+    from ases.runs.files import write_json_atomic
     from ases.segment.location import LocationSegmenter
     from ases.tasks.mwp import MWPTask
+    from ases.training.datamodule import RowsDataModule
 
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True

@@ -12,10 +12,10 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from ases.cot.rows import Row, segment_rows
 from ases.data.example import Example
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.spec import ModelSpec
+from ases.paths.rows import Row, segment_rows
 from ases.pipeline import limit_splits, segment
 from ases.segment.location import LocationSegmenter
 from ases.tasks.mwp import MWPTask

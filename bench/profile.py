@@ -6,7 +6,7 @@ On the bench model and the same test problems as that row, it prints and writes 
 - the rounds each example took and the tokens each first-round row wrote (the chain of
   steps a batch cannot finish before);
 - the cost of one decoder step at several batch sizes (the price of a step that only a few
-  long rows still need), through :class:`ases.decode_t5.T5Steps` and through the model's
+  long rows still need), through :class:`ases.models.t5_lean.T5Steps` and through the model's
   forward;
 - the torch profiler's table of the batched decoding, operators by self CPU time;
 - the same table for training steps of the bench model (a copy) on the uni-path rows,
@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from ases.decode import DecodeSettings, greedy_generate
+from ases.decoding.loops import DecodeSettings, greedy_generate
 from bench.decode import batched
 from bench.model import load
 

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from ases.io import write_json_atomic
+from ases.runs.files import write_json_atomic
 from bench import decode, job, score, train
 from bench.model import load
 

@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ases.cot.context import context
 from ases.data.gsm8k import load_gsm8k
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.spec import ModelSpec
 from ases.segment.scorer import piece_ids, token_stats
 from ases.tasks.mwp import MWPTask
+from ases.text.context import context
 from bench.timing import Comparison, compare
 
 FIXED = 512

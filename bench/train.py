@@ -15,10 +15,10 @@ import tempfile
 import lightning as L
 from transformers import DataCollatorForSeq2Seq, Seq2SeqTrainer, Seq2SeqTrainingArguments
 
-from ases.datamodule import RowsDataModule
-from ases.decode import DecodeSettings
+from ases.decoding.loops import DecodeSettings
 from ases.models.factory import build_model
 from ases.paths.single import SingleModelPath
+from ases.training.datamodule import RowsDataModule
 from bench.model import Bench
 from bench.timing import Comparison, compare
 

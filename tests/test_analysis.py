@@ -1,4 +1,4 @@
-"""python -m ases.analysis: gold-CoT NLL on ES and AS tokens, loss curves, the report."""
+"""ases-analysis: gold-CoT NLL on ES and AS tokens, loss curves, the report."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import torch
 from conftest import compose_cfg
 from omegaconf import OmegaConf
 
-from ases.analysis import (
+from ases.segment.base import AS, ES
+from ases.text.context import TAG_MARKERS, add_tag, context, join_segments
+from ases.tools.analysis import (
     AnalysisError,
     check_compatible,
     gold_nll,
@@ -22,9 +24,7 @@ from ases.analysis import (
     main,
     reference_segmentation,
 )
-from ases.analysis.runs import load_config
-from ases.cot.context import TAG_MARKERS, add_tag, context, join_segments
-from ases.segment.base import AS, ES
+from ases.tools.analysis.runs import load_config
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -61,7 +61,7 @@ def runs(tmp_path_factory) -> dict[str, Path]:
 
 def _one_line_error(capsys) -> str:
     err = capsys.readouterr().err.strip()
-    assert err.startswith("ases.analysis: error:") and "\n" not in err
+    assert err.startswith("ases.tools.analysis: error:") and "\n" not in err
     return err
 
 
@@ -233,6 +233,6 @@ def test_python_dash_m_runs_the_command(tmp_path):
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "ases.analysis", str(tmp_path / "nope")],
+    done = subprocess.run([sys.executable, "-m", "ases.tools.analysis", str(tmp_path / "nope")],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and "does not exist" in done.stderr

@@ -1,6 +1,6 @@
 import pytest
 
-from ases.tasks.answer import (
+from ases.tasks.mwp.answer import (
     extract_answer,
     find_answers,
     format_number,
@@ -49,7 +49,7 @@ def test_numbers_equal_is_tolerant_but_not_loose():
 
 
 def test_equations_and_first_wrong_round():
-    from ases.tasks.equations import find_equations, first_wrong_round
+    from ases.tasks.mwp.equations import find_equations, first_wrong_round
 
     eqs = find_equations("He pays 4 x $2.50 = $10. Then 10 + 1,000 = 1,010 and 7 / 2 = 3.")
     assert [(e.left, e.result, e.correct) for e in eqs] == [

@@ -16,7 +16,7 @@ from ases.data.check import check_examples
 from ases.data.example import Example, Splits
 from ases.data.files import load_files
 from ases.tasks.mwp import MWPTask
-from ases.tasks.pet import PETTask
+from ases.tasks.report.pet import PETTask
 
 COLUMNS = {"input": "q", "target": "a"}
 
@@ -140,7 +140,7 @@ def test_beta_and_gamma_out_of_range_stop_before_training(tmp_path, override, me
 def test_a_checkpoint_of_another_model_is_refused(tmp_path):
     import torch
 
-    from ases.checkpointing import check_checkpoint
+    from ases.training.checkpointing import check_checkpoint
     torch.save({"state_dict": {"model.shared.weight": torch.zeros(10, 4)}}, tmp_path / "x.ckpt")
     model = torch.nn.Module()
     model.shared = torch.nn.Embedding(12, 4)
@@ -151,10 +151,10 @@ def test_a_checkpoint_of_another_model_is_refused(tmp_path):
 
 
 def test_a_row_longer_than_the_model_stops_or_is_cut_when_asked(tmp_path):
-    from ases.cot.rows import Row
-    from ases.datamodule import RowsDataModule
     from ases.models.factory import build_tokenizer
     from ases.models.spec import ModelSpec
+    from ases.paths.rows import Row
+    from ases.training.datamodule import RowsDataModule
 
     spec = ModelSpec(vocab_size=100, max_source_len=8, max_target_len=8)
     tok = build_tokenizer(spec, ["Ann has four pens and two cups of tea."] * 20, tmp_path)

@@ -10,7 +10,7 @@ import pytest
 import torch
 from conftest import ROOT
 
-from ases.decode import greedy_generate
+from ases.decoding.loops import greedy_generate
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.spec import ModelSpec
 from bench.timing import compare

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from ases.cache import cache_key, cached_dir
-from ases.io import read_jsonl, write_json_atomic, write_jsonl_atomic
+from ases.runs.cache import cache_key, cached_dir
+from ases.runs.files import read_jsonl, write_json_atomic, write_jsonl_atomic
 
 
 def test_cached_dir_builds_once(tmp_path):
@@ -62,8 +62,8 @@ def test_atomic_files_get_normal_permissions(tmp_path):
 def test_a_checkpoint_save_that_dies_leaves_the_old_checkpoint_whole(tmp_path, monkeypatch):
     import torch
 
-    from ases.checkpointing import AtomicCheckpointIO
-    from ases.io import remove_stale_temps
+    from ases.runs.files import remove_stale_temps
+    from ases.training.checkpointing import AtomicCheckpointIO
 
     io = AtomicCheckpointIO()
     path = tmp_path / "checkpoints" / "last.ckpt"
@@ -90,8 +90,8 @@ def test_a_checkpoint_save_that_dies_leaves_the_old_checkpoint_whole(tmp_path, m
 def test_a_run_saves_its_checkpoints_through_the_atomic_writer(tmp_path, monkeypatch):
     from conftest import compose_cfg
 
-    from ases.checkpointing import AtomicCheckpointIO
     from ases.pipeline import train
+    from ases.training.checkpointing import AtomicCheckpointIO
 
     saved = []
     original = AtomicCheckpointIO.save_checkpoint

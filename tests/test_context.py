@@ -1,11 +1,11 @@
 """context() is the single source of model inputs for training rows and for decoding."""
 
-import ases.decode as decode_mod
-from ases.cot.context import COT_MARKER, context
-from ases.cot.rows import segment_rows, whole_rows
-from ases.decode import EMPTY, DecodeSettings, decode_iterative, decode_one_pass
+import ases.decoding.loops as decode_mod
+from ases.decoding.loops import EMPTY, DecodeSettings, decode_iterative, decode_one_pass
+from ases.paths.rows import segment_rows, whole_rows
 from ases.segment.base import segment_all
 from ases.segment.location import LocationSegmenter
+from ases.text.context import COT_MARKER, context
 
 
 def _segmented():

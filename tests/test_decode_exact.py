@@ -5,8 +5,8 @@ import torch
 from transformers.cache_utils import DynamicCache, EncoderDecoderCache
 from transformers.modeling_outputs import BaseModelOutput
 
-from ases import decode, decode_t5
-from ases.decode import (
+from ases.decoding import loops as decode
+from ases.decoding.loops import (
     ENGINES,
     DecodeSettings,
     decode_iterative,
@@ -14,6 +14,7 @@ from ases.decode import (
     greedy_generate,
     plain_greedy,
 )
+from ases.models import t5_lean as decode_t5
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.spec import ModelSpec
 
@@ -214,7 +215,7 @@ def test_a_lean_path_that_disagrees_with_the_forward_falls_back(tmp_path, monkey
     model, tok, enc = _model_and_batch(tmp_path)
     real_step = decode_t5.T5Steps.step
     monkeypatch.setattr(decode_t5.T5Steps, "step", lambda self, ids: real_step(self, ids) * 1.5)
-    with caplog.at_level("WARNING", logger="ases.decode"):
+    with caplog.at_level("WARNING", logger="ases.decoding.loops"):
         out = greedy_generate(model, enc["input_ids"], enc["attention_mask"], 10)
     assert "does not reproduce" in caplog.text
     assert out == _hf(model, enc, 10)  # the generic loop decoded it
@@ -227,7 +228,7 @@ def test_a_lean_path_that_fails_on_a_t5_look_alike_falls_back(tmp_path, monkeypa
         raise AttributeError("'Block' object has no attribute 'layer'")
 
     monkeypatch.setattr(decode_t5, "encode", broken)
-    with caplog.at_level("WARNING", logger="ases.decode"):
+    with caplog.at_level("WARNING", logger="ases.decoding.loops"):
         out = greedy_generate(model, enc["input_ids"], enc["attention_mask"], 10)
     assert "AttributeError" in caplog.text
     assert out == _hf(model, enc, 10)

@@ -8,16 +8,16 @@ import lightning as L
 import pytest
 import torch
 
-import ases.decode as decode_mod
-from ases.cot.context import add_tag, context, split_tag
-from ases.cot.rows import dual_rows, segment_rows
-from ases.datamodule import RowsDataModule
-from ases.decode import EMPTY, DecodeSettings, decode_dual, decode_iterative
+import ases.decoding.loops as decode_mod
+from ases.decoding.loops import EMPTY, DecodeSettings, decode_dual, decode_iterative
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.spec import ModelSpec
 from ases.paths.dual import DualPath
+from ases.paths.rows import dual_rows, segment_rows
 from ases.segment.base import AS, ES, Segment, SegmentedCoT
 from ases.tasks.mwp import MWPTask
+from ases.text.context import add_tag, context, split_tag
+from ases.training.datamodule import RowsDataModule
 
 
 def _cot(qid, question, tagged_segments):

@@ -10,8 +10,8 @@ import sys
 import pytest
 from conftest import ROOT, compose_cfg
 
-from ases.io import read_jsonl
 from ases.pipeline import train
+from ases.runs.files import read_jsonl
 
 TEST_KEYS = {"test/acc", "test/format_rate", "test/bleu", "test/rounds_mean",
              "test/stop_max_rounds_rate", "test/n", "data/pieces_mean", "val/loss_best"}
@@ -77,7 +77,7 @@ def test_fast_run_each_segmenter(seg, tmp_path):
 
 @pytest.mark.slow
 def test_show_renders_a_finished_run(tmp_path):
-    from ases.show import main as show
+    from ases.tools.show import main as show
 
     cfg = compose_cfg(["seg=location", "path=uni", "debug=fast"])
     train(cfg, tmp_path)

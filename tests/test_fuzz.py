@@ -12,9 +12,18 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ases.cot.context import COT_MARKER, TAG_MARKERS, add_tag, context, join_segments, split_tag
-from ases.cot.pieces import _EN_ABBREV, attach_short, split_english
-from ases.cot.pieces_zh import (
+from ases.data.example import Example
+from ases.tasks.mwp import MWPTask
+from ases.tasks.mwp.answer import extract_answer, find_answers, normalize_number
+from ases.tasks.report.normality import (
+    NORMAL_CUES,
+    LexiconNormalDetector,
+    apply_gamma,
+    split_sentences_zh,
+)
+from ases.text.context import COT_MARKER, TAG_MARKERS, add_tag, context, join_segments, split_tag
+from ases.text.pieces import _EN_ABBREV, attach_short, split_english
+from ases.text.pieces_zh import (
     _BARE_ITEM,
     _DELIMS,
     _ITEM,
@@ -22,15 +31,6 @@ from ases.cot.pieces_zh import (
     content_chars,
     split_chinese,
     strip_space,
-)
-from ases.data.example import Example
-from ases.tasks.answer import extract_answer, find_answers, normalize_number
-from ases.tasks.mwp import MWPTask
-from ases.tasks.normality import (
-    NORMAL_CUES,
-    LexiconNormalDetector,
-    apply_gamma,
-    split_sentences_zh,
 )
 
 # 21 properties at 100-200 examples each: the file runs in about 10 s.

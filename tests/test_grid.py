@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import CONF, ROOT
 
-from ases.cells import RUN_FILE
-from ases.io import read_jsonl
+from ases.runs.cells import RUN_FILE
+from ases.runs.files import read_jsonl
 
 EXPERIMENTS = ("paper_grid", "beta_sweep", "gamma_sweep", "smoke")
 
@@ -25,7 +25,7 @@ def _ases(*args: str, timeout: int = 900, env: dict | None = None) -> subprocess
 
 
 def _report(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ases.report", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "ases.tools.report", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from ases.arith import safe_eval
-from ases.data.mwp_synthetic import TEMPLATES, generate_mwp
+from ases.data.synthetic.mwp import TEMPLATES, generate_mwp
+from ases.text.arith import safe_eval
 
 _NUM = r"\$?\d[\d,]*(?:\.\d+)?"
 _OPERAND = rf"\(*{_NUM}\)*"

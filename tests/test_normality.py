@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ases.tasks.normality import LexiconNormalDetector, apply_gamma, split_sentences_zh
+from ases.tasks.report.normality import LexiconNormalDetector, apply_gamma, split_sentences_zh
 
 CPET = Path(__file__).resolve().parents[2] / "shared" / "data" / "cpet11k" / "cpet11k.csv.gz"
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from ases.data.pet_synthetic import NORMAL_PHRASES, ORGAN_ANCHORS, ORGANS, generate_pet
+from ases.data.synthetic.report import NORMAL_PHRASES, ORGAN_ANCHORS, ORGANS, generate_pet
 
 SUV = re.compile(r"SUVmax：(\d+\.\d)")
 SIZE = re.compile(r"\d+\.\dcm(?:×\d+\.\dcm)?")

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from ases.cot.pieces import attach_short, split_english
+from ases.text.pieces import attach_short, split_english
 
 
 def _norm(text: str) -> str:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ases.cot.pieces_zh import (
+from ases.text.pieces_zh import (
     _BARE_ITEM,
     attach_short_zh,
     content_chars,

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from ases.report import find_runs, load_run, main, metric_of
+from ases.runs.status import find_runs, read_status
+from ases.tools.report import main, metric_of
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -79,7 +80,7 @@ def test_corrupt_run_json_is_a_failed_run_naming_the_file(tmp_path):
     half = make_run(tmp_path, "2_half", path="dual", metrics={})
     (half / "metrics.json").write_text('{"test/acc": 0.')  # cut off mid-write
     md, rows = report(tmp_path)
-    assert load_run(bad)["status"] == "failed"
+    assert read_status(bad)["status"] == "failed"
     assert str(bad / "run.json") in rows["?-?"]["errors"][0]
     assert rows["mwp-entropy-uni-b1.4"]["mean"] == pytest.approx(0.5)
     assert f"`{bad}`: failed: {bad / 'run.json'}: not valid JSON" in md

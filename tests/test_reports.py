@@ -11,9 +11,9 @@ from conftest import SHARED_DATA, compose_cfg
 from ases.data.cpet11k import load_cpet11k, read_reports
 from ases.data.example import Example
 from ases.data.files import load_files
-from ases.io import read_jsonl
 from ases.pipeline import train
-from ases.tasks.pet import PETTask
+from ases.runs.files import read_jsonl
+from ases.tasks.report.pet import PETTask
 
 FINDINGS = "脑部形态如常。胰头部见软组织肿块，大小约3.1cm×2.4cm，SUVmax：8.2。肝脏放射性分布均匀。脾脏未见异常。"
 IMPRESSION = "胰头部软组织肿块，代谢增高，考虑胰腺癌可能大；余部位未见明显异常。"

@@ -13,7 +13,7 @@ import pytest
 import torch
 from conftest import ROOT
 
-from ases.io import read_jsonl
+from ases.runs.files import read_jsonl
 
 CELL = ["seg=location", "path=uni", "debug=fast", "trainer.max_epochs=3",
         "datamodule.eval_batch_size=8",
@@ -22,16 +22,19 @@ CELL = ["seg=location", "path=uni", "debug=fast", "trainer.max_epochs=3",
 
 def _ases(*args: str, kill_at: str | None = None, cache: Path | None = None,
           extra_env: dict | None = None) -> subprocess.CompletedProcess:
+    """``python -m ases.run``, or with ``kill_at`` the same run carrying the tests' kill
+    switch (tests/kill_run.py)."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", **(extra_env or {})}
-    env.pop("ASES_KILL_AT", None)
+    env.pop("KILL_AT", None)
     # an in-process wandb.init of another test exports its service; a child joining it
     # would find the killed attempt's run still open there
     env.pop("WANDB_SERVICE", None)
+    module = "ases.run"
     if kill_at:
-        env["ASES_KILL_AT"] = kill_at
+        env["KILL_AT"], module = kill_at, "tests.kill_run"
     if cache:
         env["ASES_CACHE_DIR"] = str(cache)
-    return subprocess.run([sys.executable, "-m", "ases.run", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
 
 

@@ -12,9 +12,9 @@ import torch
 from conftest import compose_cfg
 
 import ases.pipeline as pipeline
-from ases.cache import cached_dir
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.spec import ModelSpec
+from ases.runs.cache import cached_dir
 from ases.segment.base import AS, ES, merge, segment_all, tag
 from ases.segment.entropy import EntropySegmenter
 from ases.segment.loss import LossSegmenter

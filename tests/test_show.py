@@ -1,4 +1,4 @@
-"""`python -m ases.show`: a known segments.jsonl gives known summary, text, HTML and plot."""
+"""`ases-show`: a known segments.jsonl gives known summary, text, HTML and plot."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ases.io import write_jsonl_atomic
-from ases.show import main, plot_histogram, render_html, render_terminal, summarize_segments
+from ases.runs.files import write_jsonl_atomic
+from ases.tools.show import main, plot_histogram, render_html, render_terminal, summarize_segments
 
 RECORDS = [
     {

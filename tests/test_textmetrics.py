@@ -3,7 +3,7 @@ import math
 import pytest
 from rouge_score import rouge_scorer
 
-from ases.tasks.textmetrics import bleu, rouge, tokens
+from ases.tasks.report.metrics import bleu, rouge, tokens
 
 
 def test_tokens_split_chinese_by_character_and_keep_numbers():

@@ -3,16 +3,16 @@ import copy
 import lightning as L
 import torch
 
-from ases.cot.rows import segment_rows
 from ases.data.example import Example
-from ases.datamodule import RowsDataModule
-from ases.decode import DecodeSettings
+from ases.decoding.loops import DecodeSettings
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.spec import ModelSpec
+from ases.paths.rows import segment_rows
 from ases.paths.single import SingleModelPath
 from ases.pipeline import segment
 from ases.segment.location import LocationSegmenter
 from ases.tasks.mwp import MWPTask
+from ases.training.datamodule import RowsDataModule
 
 SPEC = ModelSpec(vocab_size=200, d_model=32, d_ff=64, d_kv=8, num_heads=2, num_layers=1,
                  num_decoder_layers=1, max_source_len=64, max_target_len=32)
@@ -74,7 +74,7 @@ def test_test_epoch_writes_one_record_per_example(tmp_path):
 
 
 def test_a_non_finite_loss_stops_training_before_the_update(tmp_path):
-    from ases.checkpointing import StopOnNonFiniteLoss
+    from ases.training.checkpointing import StopOnNonFiniteLoss
 
     module, dm = _setup(tmp_path)
     before = copy.deepcopy(module.model.state_dict())
@@ -96,7 +96,7 @@ def test_a_non_finite_loss_stops_training_before_the_update(tmp_path):
 
 
 def test_resumable_loader_skips_the_trained_batches_of_the_same_epoch_only():
-    from ases.datamodule import EpochSeededSampler, ResumableLoader
+    from ases.training.datamodule import EpochSeededSampler, ResumableLoader
 
     place = {"epoch": 2, "trained": 3}
 
@@ -123,7 +123,7 @@ def test_resumable_loader_skips_the_trained_batches_of_the_same_epoch_only():
 def test_exact_resume_state_survives_a_weights_only_load(tmp_path):
     import random
 
-    from ases.checkpointing import ExactResume
+    from ases.training.checkpointing import ExactResume
 
     torch.manual_seed(3)
     random.seed(3)
@@ -141,7 +141,7 @@ def test_last_checkpoint_is_saved_at_every_validation_and_on_time_between():
 
     from lightning.pytorch.trainer.states import TrainerFn
 
-    from ases.checkpointing import SaveLast
+    from ases.training.checkpointing import SaveLast
 
     saved = []
     progress = SimpleNamespace(is_last_batch=False)

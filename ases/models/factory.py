@@ -15,9 +15,9 @@ from transformers import (
     T5ForConditionalGeneration,
 )
 
-from ases.cot.context import COT_MARKER, TAG_MARKERS
 from ases.models.spec import ModelSpec
 from ases.models.tokenizer import trained_tokenizer
+from ases.text.context import COT_MARKER, TAG_MARKERS
 
 log = logging.getLogger(__name__)
 

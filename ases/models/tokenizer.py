@@ -9,7 +9,7 @@ from pathlib import Path
 import sentencepiece as spm
 from transformers import PreTrainedTokenizerBase, T5Tokenizer
 
-from ases.cache import cache_key, cached_dir
+from ases.runs.cache import cache_key, cached_dir
 
 log = logging.getLogger(__name__)
 

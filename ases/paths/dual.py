@@ -11,7 +11,7 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from ases.data.example import Example
-from ases.decode import DecodeSettings, decode_dual
+from ases.decoding.loops import DecodeSettings, decode_dual
 from ases.paths import evaluate
 from ases.tasks.base import Task
 

@@ -12,9 +12,8 @@ import torch
 from transformers import get_linear_schedule_with_warmup
 
 from ases.data.example import Example
-from ases.decode import MAX_ROUNDS, Trace
-from ases.distributed import gather_objects
-from ases.resume import maybe_kill
+from ases.decoding.loops import MAX_ROUNDS, Trace
+from ases.runs.distributed import gather_objects
 from ases.tasks.base import Task
 
 
@@ -88,7 +87,6 @@ def add_records(module: L.LightningModule, records: list[dict]) -> None:
             f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
             f.flush()
             os.fsync(f.fileno())
-    maybe_kill("test_records", len(module.records))
 
 
 def end_test_epoch(module: L.LightningModule) -> None:

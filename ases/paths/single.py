@@ -14,7 +14,7 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from ases.data.example import Example
-from ases.decode import DecodeSettings, Trace, decode_iterative, decode_one_pass
+from ases.decoding.loops import DecodeSettings, Trace, decode_iterative, decode_one_pass
 from ases.paths import evaluate
 from ases.tasks.base import Task
 

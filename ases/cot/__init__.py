@@ -1,1 +1,0 @@
-"""Chains of thought: pieces, context, AS-ES rows."""

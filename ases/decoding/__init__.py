@@ -1,0 +1,1 @@
+"""Decoding: settings and the one-pass and iterative (uni, dual) loops. Imports data, tasks, models."""

@@ -1,0 +1,74 @@
+"""Math word problems (GSM8K and the synthetic generator)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sacrebleu
+
+from ases.data.example import Example
+from ases.tasks.mwp.answer import extract_answer, normalize_number, numbers_equal
+from ases.tasks.mwp.equations import find_equations, first_wrong_round
+from ases.text.pieces import split_english
+
+
+@dataclass
+class MWPTask:
+    """Answer accuracy, format rate and BLEU; decoding stops at a stated answer."""
+
+    min_words: int = 3
+    """Pieces with fewer words are attached to a neighbour (see ``split_english``)."""
+    name: str = "mwp"
+
+    def check_example(self, example: Example) -> str | None:
+        """A gold CoT must state its final answer, or accuracy could not be judged."""
+        if extract_answer(example.cot) is None:
+            return "the CoT states no final answer (it should end with 'The answer is N.')"
+        return None
+
+    def pieces(self, cot: str) -> list[str]:
+        """English pieces of a CoT."""
+        return split_english(cot, self.min_words)
+
+    def is_finished(self, text: str) -> bool:
+        """Stop once the CoT states a final answer ("The answer is N.")."""
+        return extract_answer(text) is not None
+
+    def judge(self, example: Example, generated: str) -> dict:
+        """The predicted answer and whether it equals the gold one numerically."""
+        pred = extract_answer(generated)
+        gold = normalize_number(example.answer)
+        return {"pred_answer": pred, "gold_answer": gold, "correct": numbers_equal(pred, gold)}
+
+    def diagnose(self, example: Example, segments: list[str]) -> dict:
+        """The round of the first wrong intermediate number (None: none wrong), where the
+        gold CoT has equations to check against."""
+        try:
+            return {"first_wrong_round": first_wrong_round(example.cot, segments)}
+        except ValueError:
+            return {}
+
+    @staticmethod
+    def steps(example: Example) -> int:
+        """Reasoning steps: the generator's count, else the gold CoT's equations."""
+        return int(example.meta.get("steps") or len(find_equations(example.cot)))
+
+    def metrics(self, examples: Sequence[Example], generated: Sequence[str],
+                judged: Sequence[dict]) -> dict[str, float]:
+        """``test/acc``, ``test/format_rate``, corpus ``test/bleu`` against the gold CoT, and
+        ``test/acc_steps_<k>``: accuracy over the problems with k reasoning steps."""
+        n = max(len(judged), 1)
+        refs = [" ".join(self.pieces(ex.cot)) for ex in examples]
+        bleu = sacrebleu.corpus_bleu(list(generated), [refs]).score if examples else 0.0
+        out = {
+            "test/acc": sum(j["correct"] for j in judged) / n,
+            "test/format_rate": sum(j["pred_answer"] is not None for j in judged) / n,
+            "test/bleu": bleu,
+        }
+        by_steps: dict[int, list[bool]] = {}
+        for ex, j in zip(examples, judged, strict=True):
+            by_steps.setdefault(self.steps(ex), []).append(bool(j["correct"]))
+        for k, hits in sorted(by_steps.items()):
+            out[f"test/acc_steps_{k}"] = sum(hits) / len(hits)
+        return out

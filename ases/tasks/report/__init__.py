@@ -1,0 +1,1 @@
+"""Report generation (findings → impression): normality, γ, ROUGE/BLEU, the PET task."""

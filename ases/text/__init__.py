@@ -1,0 +1,1 @@
+"""Shared text helpers: context(), pieces (English, Chinese), safe arithmetic. Imports no stage."""

@@ -1,0 +1,1 @@
+"""Command-line tools over run folders: ases-report, ases-show, ases-analysis."""

@@ -1,0 +1,90 @@
+"""``ases-analysis RUN_DIR [RUN_DIR ...] [--out DIR] [--max-examples N] [--reference RUN_DIR]``
+
+Writes ``analysis.md``, ``nll_by_type.png``, ``loss_curves.png`` and ``analysis.json`` into
+``--out`` (default: ``analysis/`` beside the first run dir, i.e. in its multirun folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from ases.runs.files import write_bytes_atomic, write_json_atomic, write_text_atomic
+from ases.tools.analysis.nll import gold_nll
+from ases.tools.analysis.report import (
+    best_val_loss,
+    loss_curves,
+    plot_curves,
+    plot_nll,
+    render_markdown,
+)
+from ases.tools.analysis.runs import (
+    AnalysisError,
+    check_compatible,
+    load_config,
+    load_run,
+    reference_segmentation,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Scores the runs on the gold test CoTs and writes the table, the plots and the JSON.
+
+    Returns:
+        0, or 2 (one line on stderr) for a missing run dir, a run without config or
+        checkpoints, runs of different task or data, or no run to take the segmentation from.
+    """
+    p = argparse.ArgumentParser(prog="ases-analysis",
+                                description="NLL of the gold test CoTs on ES and AS tokens, per run")
+    p.add_argument("run_dirs", nargs="+", type=Path, help="finished runs of one task and data")
+    p.add_argument("--out", type=Path, help="output folder (default: analysis/ beside the first run)")
+    p.add_argument("--max-examples", type=int, help="score only the first N test examples (default all)")
+    p.add_argument("--reference", type=Path, help="the uni/dual run whose seg config segments the "
+                   "gold CoTs (default: the first given run that uses segments)")
+    p.add_argument("--batch-size", type=int, default=32, help="sequences per forward pass (default 32)")
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+                   help="where the models run (default: cuda when available)")
+    args = p.parse_args(argv)
+    if args.max_examples is not None and args.max_examples < 1:
+        p.error(f"--max-examples must be >= 1; got {args.max_examples}")
+    try:
+        dirs = list(dict.fromkeys([*args.run_dirs, *([args.reference] if args.reference else [])]))
+        cfgs = {d: load_config(d) for d in dirs}
+        check_compatible(cfgs)  # before loading any weights: a tokenizer of other data won't fit
+        ref_dir = args.reference or next((d for d in dirs if cfgs[d].path.uses_segments), None)
+        if ref_dir is None or not cfgs[ref_dir].path.uses_segments:
+            raise AnalysisError("no reference segmentation: give at least one uni or dual run, or "
+                                "--reference RUN_DIR of one (seq2seq runs use no segments)")
+        runs = {d: load_run(d, args.device) for d in dirs}
+    except AnalysisError as err:
+        print(f"ases.tools.analysis: error: {err}", file=sys.stderr)
+        return 2
+    ref = runs[ref_dir]
+    examples = ref.splits.test[: args.max_examples]
+    segmented = reference_segmentation(ref, examples)
+    results = []
+    for d in args.run_dirs:
+        run, curves = runs[d], loss_curves(d)
+        results.append({
+            "name": d.name, "run_dir": str(d), "path": run.path + (" (tagged)" if run.tagged else ""),
+            "seg": str(run.cfg.seg.name) if run.uses_segments else "–",
+            "uses_segments": run.uses_segments,
+            **gold_nll(run, segmented, examples, args.batch_size),
+            "val_loss_best": best_val_loss(d, curves), "curves": curves,
+        })
+    reference = {"run": str(ref_dir), "seg": str(ref.cfg.seg.name), "beta": float(ref.cfg.seg.beta),
+                 "merge": bool(ref.cfg.seg.merge), "n_examples": len(examples),
+                 "segments": [s.to_json() for s in segmented]}
+    out = args.out or args.run_dirs[0].resolve().parent / "analysis"
+    table = render_markdown(results, reference)
+    write_text_atomic(out / "analysis.md", table)
+    write_bytes_atomic(out / "nll_by_type.png", plot_nll(results))
+    write_bytes_atomic(out / "loss_curves.png", plot_curves(results))
+    write_json_atomic(out / "analysis.json", {"reference": reference, "runs": results})
+    print(table)
+    print(f"wrote analysis.md, nll_by_type.png, loss_curves.png, analysis.json to {out}")
+    return 0

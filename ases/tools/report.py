@@ -1,0 +1,260 @@
+"""One report over many runs: cells (mean ± std over seeds), the best cell and the gain over
+the seq2seq baseline per task, the runs that failed, and plots against β and γ.
+
+    ases-report outputs/multiruns/<time> [DIR ...] [--out OUT] [--metric KEY]
+
+Reads only ``run.json`` and ``metrics.json`` of the run directories at or under the DIRs, so it
+works on results copied back from a cluster. Writes ``report.md``, ``report.json`` and the
+plots into ``--out`` (default: ``report/`` in the first DIR).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import statistics
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from ases.runs.cells import RUN_FILE, cell_name
+from ases.runs.files import write_bytes_atomic, write_json_atomic, write_text_atomic
+from ases.runs.status import GROUP, find_runs, read_status
+
+ORDER = ("task", "data", "model", "gamma", "seg", "path", "beta")  # rows: baseline first (seg None)
+SAME_BASELINE = ("task", "data", "model", "gamma")  # fields a cell shares with its baseline
+DEFAULT_METRIC = {"mwp": "test/acc", "pet": "test/rougeL"}
+BASELINE = "seq2seq"
+
+
+def metric_of(task: str, runs: Sequence[dict], metric: str | None = None) -> str:
+    """The metric a task is judged by: ``metric`` if given, else mwp → test/acc, pet →
+    test/rougeL, else test/acc if any run has it, else the first ``test/*`` key (sorted)."""
+    if metric or task in DEFAULT_METRIC:
+        return metric or DEFAULT_METRIC[task]
+    keys = sorted({k for r in runs if r["cell"]["task"] == task for k in r["metrics"]})
+    tests = [k for k in keys if k.startswith("test/")]
+    return "test/acc" if "test/acc" in keys or not tests else tests[0]
+
+
+def _values(runs: Sequence[dict], key: str) -> list[float]:
+    return [r["metrics"][key] for r in runs if math.isfinite(r["metrics"].get(key, math.nan))]
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return statistics.fmean(values) if values else None
+
+
+def _status(n_ok: int, n_failed: int, n_incomplete: int) -> str:
+    if not (n_failed or n_incomplete):
+        return "ok"
+    counts = ((n_ok, "ok"), (n_failed, "failed"), (n_incomplete, "incomplete"))
+    return ", ".join(f"{n} {word}" for n, word in counts if n)
+
+
+def _repeated_seeds(done: Sequence[dict]) -> str:
+    """A warning when completed runs of one cell share a seed: they differ in settings the
+    cell does not show (e.g. optim.lr), so their ± is not a spread over seeds."""
+    seeds = [r.get("seed") for r in done]
+    repeated = sorted({s for s in seeds if seeds.count(s) > 1}, key=str)
+    return f"; seed {', '.join(map(str, repeated))} repeats: other settings differ" if repeated else ""
+
+
+def baseline_of(row: dict, rows: Sequence[dict]) -> dict | None:
+    """The completed seq2seq cell of the same task, data, model and γ, or None."""
+    return next((b for b in rows if b["path"] == BASELINE and b["mean"] is not None
+                 and all(b[k] == row[k] for k in SAME_BASELINE)), None)
+
+
+def summarize(runs: Sequence[dict], metric: str | None = None) -> list[dict]:
+    """One row per cell: counts, mean and sample std of the metric over completed seeds, the Δ
+    to its baseline, mean AS fraction and rounds, a status line and the runs' errors."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in runs:
+        groups[tuple(r["cell"][k] for k in GROUP)].append(r)
+    rows = []
+    for key, members in groups.items():
+        cell = dict(zip(GROUP, key, strict=True))
+        done = [r for r in members if r["status"] == "completed"]
+        n_failed = sum(r["status"] == "failed" for r in members)
+        values = _values(done, m := metric_of(cell["task"], runs, metric))
+        rows.append({
+            **cell, "name": cell_name(cell, with_seed=False), "metric": m,
+            "n_runs": len(members), "n_completed": len(done), "n_failed": n_failed,
+            "n_incomplete": len(members) - len(done) - n_failed,
+            "mean": _mean(values), "std": statistics.stdev(values) if len(values) >= 2 else None,
+            "delta": None, "as_fraction": _mean(_values(done, "seg/as_fraction")),
+            "rounds": _mean(_values(done, "test/rounds_mean")),
+            "status": _status(len(done), n_failed, len(members) - len(done) - n_failed)
+            + _repeated_seeds(done),
+            # failed runs' errors first: the table shows the first one
+            "errors": [r["error"] for s in ("failed", "incomplete") for r in members if r["status"] == s],
+            "run_dirs": [r["dir"] for r in members],
+        })
+    rows.sort(key=lambda r: tuple((r[k] is not None, r[k] if r[k] is not None else 0) for k in ORDER))
+    for row in rows:
+        base = baseline_of(row, rows)
+        if base is not None and base is not row and row["mean"] is not None:
+            row["delta"] = row["mean"] - base["mean"]
+    return rows
+
+
+def versus_baseline(rows: Sequence[dict]) -> list[tuple[dict | None, dict | None]]:
+    """(baseline, best AS-ES cell) per task, data, model and γ that has a completed cell."""
+    keys = dict.fromkeys(tuple(r[k] for k in SAME_BASELINE) for r in rows if r["mean"] is not None)
+    pairs = []
+    for key in keys:
+        same = [r for r in rows if r["mean"] is not None and tuple(r[k] for k in SAME_BASELINE) == key]
+        rivals = [r for r in same if r["path"] != BASELINE]
+        pairs.append((baseline_of(same[0], rows), max(rivals, key=lambda r: r["mean"], default=None)))
+    return pairs
+
+
+def _series(rows: Sequence[dict], x: str, y: str, by: Sequence[str]) -> dict[str, list[tuple]]:
+    """(x, y, std) points per line: one line per ``by`` value and other varying field; points
+    of one line at one x (e.g. the AS fraction of uni and dual) are averaged."""
+    varying = [k for k in ("data", "model", "beta", "gamma")
+               if k != x and len({r[k] for r in rows if r[k] is not None}) > 1]
+    points: dict[str, dict] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        if r[x] is not None and r[y] is not None:
+            label = " ".join(["/".join(str(r[k]) for k in by if r[k] is not None),
+                              *(f"{k}={r[k]}" for k in varying if r[k] is not None)])
+            points[label][r[x]].append((r[y], (r["std"] or 0.0) if y == "mean" else 0.0))
+    return {label: [(xv, statistics.fmean(p[0] for p in ps), statistics.fmean(p[1] for p in ps))
+                    for xv, ps in sorted(at.items())] for label, at in points.items()}
+
+
+def plot(lines: dict[str, list[tuple]], xlabel: str, ylabel: str, title: str,
+         hlines: Sequence[tuple[str, float]] = ()) -> bytes:
+    """A PNG: one line with error bars per label, dashed horizontal lines for baselines."""
+    # The Agg canvas directly, not pyplot: no GUI and no global backend switch for the caller.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.5, 4))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for label, pts in lines.items():
+        xs, ys, errs = zip(*pts, strict=True)
+        ax.errorbar(xs, ys, yerr=errs, marker="o", capsize=3, label=label)
+    for label, y in hlines:
+        ax.axhline(y, linestyle="--", linewidth=1, color="grey", label=label)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=120)
+    return png.getvalue()
+
+
+def write_plots(rows: Sequence[dict], out: Path) -> list[str]:
+    """Writes the plots that have ≥ 2 distinct x values; returns their file names."""
+    written = []
+    for task in dict.fromkeys(r["task"] for r in rows):
+        done = [r for r in rows if r["task"] == task and r["mean"] is not None]
+        if not done:
+            continue
+        metric, bases = done[0]["metric"], [r for r in done if r["path"] == BASELINE]
+        hlines = [(f"{cell_name(b, with_seed=False)} (baseline)", b["mean"]) for b in bases]
+        for name, x, y, by, hl in (
+            (f"metric_vs_beta_{task}.png", "beta", "mean", ("seg", "path"), hlines),
+            (f"metric_vs_gamma_{task}.png", "gamma", "mean", ("seg", "path"), ()),
+            (f"as_fraction_vs_beta_{task}.png", "beta", "as_fraction", ("seg",), ()),
+        ):
+            lines = _series(done, x, y, by)
+            if len({p[0] for pts in lines.values() for p in pts}) >= 2:
+                ylabel = metric if y == "mean" else "seg/as_fraction"
+                symbol = {"beta": "β", "gamma": "γ"}[x]
+                png = plot(lines, symbol, ylabel, f"{task}: {ylabel} vs {symbol}", hl)
+                write_bytes_atomic(out / name, png)
+                written.append(name)
+    return written
+
+
+def _txt(v: object, fmt: str = ".4f") -> str:
+    return "—" if v is None else format(v, fmt) if isinstance(v, float) else str(v)
+
+
+def _short(text: str, n: int = 80) -> str:
+    text = " ".join(str(text).split()).replace("|", "\\|")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _metric_cell(r: dict) -> str:
+    if r["mean"] is not None:
+        return _txt(r["mean"]) + (f" ± {r['std']:.4f}" if r["std"] is not None else "")
+    if r["n_completed"]:
+        return f"n/a (no {r['metric']})"
+    return f"{'failed' if r['n_failed'] else 'incomplete'}: {_short(r['errors'][0])}"
+
+
+def render_markdown(rows: Sequence[dict], runs: Sequence[dict], plots: Sequence[str]) -> str:
+    """The report: metrics used, the cell table, best cells, baseline vs AS-ES, failures, plots."""
+    used = ", ".join(f"{t} → `{m}`" for t, m in dict.fromkeys((r["task"], r["metric"]) for r in rows))
+    lines = ["# AS-ES report", "", f"{len(runs)} runs in {len(rows)} cells. Metric per task: {used}; "
+             "mean ± sample std over completed seeds; Δ = cell mean − its seq2seq baseline's.", "",
+             "## Cells", "", "| task | data | model | seg | path | β | γ | seeds | metric | Δ vs baseline "
+             "| AS fraction | rounds | status |", "|" + "---|" * 13]
+    for r in rows:
+        cols = [r["task"], r["data"], r["model"], r["seg"], r["path"], _txt(r["beta"], "g"),
+                _txt(r["gamma"], "g"), f"{r['n_completed']}/{r['n_runs']}", _metric_cell(r),
+                _txt(r["delta"], "+.4f") if r["delta"] is not None else "", _txt(r["as_fraction"]),
+                _txt(r["rounds"], ".2f"), r["status"]]
+        lines.append("| " + " | ".join(_txt(c) for c in cols) + " |")
+    lines += ["", "## Best cell per task", ""]
+    best: dict[str, dict] = {}
+    for r in rows:
+        if r["mean"] is not None and (r["task"] not in best or r["mean"] > best[r["task"]]["mean"]):
+            best[r["task"]] = r
+    lines += [f"- {t}: `{r['name']}` ({r['data']}, {r['model']}) {r['metric']} = {_metric_cell(r)}"
+              for t, r in best.items()] or ["No completed cell."]
+    lines += ["", "## Baseline → AS-ES per task", "",
+              "| task | data | model | γ | baseline | best AS-ES cell | AS-ES | Δ | verdict |", "|" + "---|" * 9]
+    for base, top in versus_baseline(rows):
+        r = base or top
+        delta = top["mean"] - base["mean"] if base and top else None
+        verdict = ("no completed baseline" if base is None else "no completed AS-ES cell" if top is None
+                   else "AS-ES beats the baseline" if delta > 0 else "AS-ES does not beat the baseline")
+        cols = [r["task"], r["data"], r["model"], _txt(r["gamma"], "g"), _txt(base and base["mean"]),
+                f"`{top['name']}`" if top else "—", _txt(top and top["mean"]),
+                _txt(delta, "+.4f"), verdict]
+        lines.append("| " + " | ".join(_txt(c) for c in cols) + " |")
+    bad = [r for r in runs if r["status"] != "completed"]
+    lines += ["", f"## Failed or incomplete runs ({len(bad)})", ""]
+    lines += [f"- `{r['dir']}`: {r['status']}: {_short(r['error'], 300)}" for r in bad] or ["None."]
+    lines += ["", "## Plots", ""]
+    lines += [f"![{p}]({p})\n" for p in plots] or ["None (no β or γ varies)."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Finds the runs under the DIRs and writes report.md, report.json and the plots."""
+    p = argparse.ArgumentParser(prog="ases-report", description=__doc__.splitlines()[0])
+    p.add_argument("dirs", nargs="+", type=Path, metavar="DIR",
+                   help="run directories, or folders above them (e.g. a multirun folder)")
+    p.add_argument("--out", type=Path, help="output folder (default: report/ in the first DIR)")
+    p.add_argument("--metric", help="metric key for every task (default: mwp test/acc, "
+                   "pet test/rougeL, else test/acc or the first test/* key)")
+    args = p.parse_args(argv)
+    if missing := [str(d) for d in args.dirs if not d.is_dir()]:
+        raise SystemExit(f"ases-report: error: not a directory: {', '.join(missing)}")
+    runs = [read_status(d) for d in find_runs(args.dirs)]
+    if not runs:
+        raise SystemExit(f"ases-report: error: no {RUN_FILE} found under "
+                         f"{', '.join(str(d) for d in args.dirs)}")
+    rows = summarize(runs, args.metric)
+    out = args.out or args.dirs[0] / "report"
+    plots = write_plots(rows, out)
+    write_text_atomic(out / "report.md", render_markdown(rows, runs, plots))
+    write_json_atomic(out / "report.json", rows)
+    print(f"{len(runs)} runs, {len(rows)} cells, {len(plots)} plots")
+    print(out / "report.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

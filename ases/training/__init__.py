@@ -1,0 +1,1 @@
+"""Training: the datamodule, checkpoints, resume, the scorer fit. Imports every earlier stage."""
