@@ -31,9 +31,10 @@ log = logging.getLogger(__name__)
 register_resolvers()  # before Hydra names the run folder
 
 
-def _record(run_dir: Path, cell: dict, overrides: list[str], status: str, error: str | None = None) -> None:
+def _record(run_dir: Path, cell: dict, metric: str, overrides: list[str], status: str,
+            error: str | None = None) -> None:
     if is_rank_zero():
-        info = {"cell": cell, "status": status, "overrides": overrides}
+        info = {"cell": cell, "metric": metric, "status": status, "overrides": overrides}
         write_json_atomic(run_dir / RUN_FILE, {**info, "error": error} if error else info)
 
 
@@ -43,7 +44,7 @@ def _check_ranks_can_start(cfg: DictConfig) -> None:
     import __main__
 
     spec = getattr(__main__, "__spec__", None)
-    several = str(cfg.trainer.get("strategy", "")).startswith("ddp") and cfg.trainer.get("devices") != 1
+    several = str(cfg.trainer.get("strategy") or "").startswith("ddp") and cfg.trainer.devices != 1
     inside_submitit = spec is not None and spec.name.startswith("submitit")
     if several and inside_submitit and "SLURM_NTASKS" not in os.environ:
         raise ValueError(
@@ -71,7 +72,7 @@ def main(cfg: DictConfig) -> float | None:
     cell = cell_of(cfg)
     _check_ranks_can_start(cfg)
     # a SLURM job that was preempted and requeued continues where it stopped
-    resume = bool(cfg.get("resume")) or int(os.environ.get("SLURM_RESTART_COUNT") or 0) > 0
+    resume = bool(cfg.resume) or int(os.environ.get("SLURM_RESTART_COUNT") or 0) > 0
     if resume:
         run_dir = find_run(cfg.resume or True, run_dir, overrides)
         check_same_config(run_dir, cfg)
@@ -81,10 +82,11 @@ def main(cfg: DictConfig) -> float | None:
             log.info("%s already completed; nothing to resume", run_dir)
             if is_rank_zero():
                 print(format_summary(finished, run_dir))
-            return finished.get(cfg.get("optimized_metric") or "", None)
+            return finished.get(cfg.optimized_metric)
     if is_rank_zero():
         write_json_atomic(run_dir / CONFIG_FILE, snapshot(cfg))
-    _record(run_dir, cell, overrides, "running")
+    metric = str(cfg.optimized_metric)
+    _record(run_dir, cell, metric, overrides, "running")
     failed = True
     try:
         with children_rerun_this_job(run_dir, overrides) if multirun else contextlib.nullcontext():
@@ -92,7 +94,7 @@ def main(cfg: DictConfig) -> float | None:
         failed = False
     except Exception as err:
         error = f"{type(err).__name__}: {err}"
-        _record(run_dir, cell, overrides, "failed", error)
+        _record(run_dir, cell, metric, overrides, "failed", error)
         if is_rank_zero():
             write_json_atomic(run_dir / "metrics.json", {"status": "failed", "error": error})
             write_text_atomic(run_dir / "error.txt", traceback.format_exc())
@@ -104,10 +106,10 @@ def main(cfg: DictConfig) -> float | None:
         return math.nan
     finally:
         _finish_wandb(failed)
-    _record(run_dir, cell, overrides, "completed")
+    _record(run_dir, cell, metric, overrides, "completed")
     if is_rank_zero():
         print(format_summary(metrics, run_dir))
-    return metrics.get(cfg.get("optimized_metric") or "", None)
+    return metrics.get(metric)
 
 
 if __name__ == "__main__":

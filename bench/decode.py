@@ -28,7 +28,7 @@ def batched(b: Bench, questions: list[str], settings: DecodeSettings, batch_size
     traces: list = [None] * len(questions)
     for start in range(0, len(order), batch_size):
         chunk = order[start: start + batch_size]
-        out = decode_iterative(b.model, b.tokenizer, [questions[i] for i in chunk],
+        out = decode_iterative(b.adapter, b.model, [questions[i] for i in chunk],
                                b.task.is_finished, b.spec.max_source_len, settings)
         for i, trace in zip(chunk, out, strict=True):
             traces[i] = trace
@@ -38,7 +38,7 @@ def batched(b: Bench, questions: list[str], settings: DecodeSettings, batch_size
 def per_example(b: Bench, questions: list[str], settings: DecodeSettings) -> list:
     """The authors' pattern: one example at a time, ``model.generate`` for each segment."""
     settings = dataclasses.replace(settings, engine="hf")
-    return [decode_iterative(b.model, b.tokenizer, [q], b.task.is_finished,
+    return [decode_iterative(b.adapter, b.model, [q], b.task.is_finished,
                              b.spec.max_source_len, settings)[0] for q in questions]
 
 
@@ -75,11 +75,11 @@ def vs_one_pass(b: Bench, n: int = 32, rounds: int = 4, per_round: int = 32,
                                min_new_tokens=per_round)
 
     def run_iterative() -> list:
-        return decode_iterative(b.model, b.tokenizer, questions, lambda text: False,
+        return decode_iterative(b.adapter, b.model, questions, lambda text: False,
                                 b.spec.max_source_len, iterative)
 
     def run_one_pass() -> list:
-        return decode_one_pass(b.model, b.tokenizer, questions, b.spec.max_source_len, total,
+        return decode_one_pass(b.adapter, b.model, questions, b.spec.max_source_len, total,
                                DecodeSettings(num_beams=1, min_new_tokens=total))
 
     check = run_iterative()

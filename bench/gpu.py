@@ -44,11 +44,11 @@ def main(argv: list[str] | None = None) -> int:
               "machine with an NVIDIA GPU and a CUDA build of torch", file=sys.stderr)
         return 2
     import lightning as L
-    from transformers import T5Config, T5ForConditionalGeneration
 
     from ases.data.synthetic import load_synthetic
+    from ases.data.synthetic.mwp import generate_mwp
     from ases.decoding.loops import DecodeSettings, decode_dual, decode_iterative, decode_one_pass
-    from ases.models.factory import build_tokenizer
+    from ases.models.factory import build_adapter, build_t5, build_tokenizer
     from ases.models.spec import ModelSpec
     from ases.paths.rows import segment_rows
     from ases.paths.single import SingleModelPath
@@ -73,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     if dry:
         args.steps, args.batch_size, args.examples = 3, 8, 16
 
-    splits = load_synthetic("mwp", 300 if dry else 4000, 10, args.examples)
     task = MWPTask()
+    splits = load_synthetic(generate_mwp, 300 if dry else 4000, 10, args.examples, name="mwp")
     spec = ModelSpec(vocab_size=8000, max_source_len=384, max_target_len=256)
     tok = build_tokenizer(spec, [t for ex in splits.train for t in (ex.question, ex.cot)],
                           args.cache)
@@ -83,11 +83,10 @@ def main(argv: list[str] | None = None) -> int:
                   num_decoder_layers=2) if dry else
              dict(vocab_size=32128, d_model=768, d_ff=2048, d_kv=64, num_heads=12, num_layers=12,
                   num_decoder_layers=12))
-    config = T5Config(**shape, feed_forward_proj="gated-gelu", dropout_rate=0.1,
-                      tie_word_embeddings=False, pad_token_id=tok.pad_token_id,
-                      eos_token_id=tok.eos_token_id, decoder_start_token_id=tok.pad_token_id)
     torch.manual_seed(0)
-    model = T5ForConditionalGeneration(config)
+    model = build_t5(tok, **shape, feed_forward_proj="gated-gelu", dropout_rate=0.1,
+                     tie_word_embeddings=False)
+    adapter = build_adapter(spec, tok)
     embed = model.shared.weight.numel()  # a lookup, not a matmul: left out of the FLOPs
     n_enc = sum(p.numel() for p in model.encoder.parameters()) - embed
     n_dec = sum(p.numel() for p in model.decoder.parameters()) - embed + model.lm_head.weight.numel()
@@ -113,10 +112,10 @@ def main(argv: list[str] | None = None) -> int:
             self.seconds = time.perf_counter() - self.t0
 
     clock = Clock(warmup=1 if dry else 10)
-    module = SingleModelPath(model, tok, task, DecodeSettings(), iterative=True,
+    module = SingleModelPath(model, adapter, task, DecodeSettings(), iterative=True,
                              max_source_len=spec.max_source_len, max_target_len=spec.max_target_len,
                              lr=3e-4)
-    dm = RowsDataModule(rows, rows[:64], splits.test, tok, spec.max_source_len, spec.max_target_len,
+    dm = RowsDataModule(rows, rows[:64], splits.test, adapter, spec.max_source_len, spec.max_target_len,
                         batch_size=args.batch_size)
     trainer = L.Trainer(accelerator="cpu" if dry else "gpu", devices=1,
                         precision="32-true" if dry else "bf16-mixed",
@@ -137,9 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     questions = [ex.question for ex in splits.test]
     settings = DecodeSettings(num_beams=1, max_new_tokens=64, max_rounds=4)
     decoders = {
-        "seq2seq": lambda qs: decode_one_pass(model, tok, qs, 384, 256, settings),
-        "uni": lambda qs: decode_iterative(model, tok, qs, task.is_finished, 384, settings),
-        "dual": lambda qs: decode_dual(model, model, tok, qs, task.is_finished, 384, settings),
+        "seq2seq": lambda qs: decode_one_pass(adapter, model, qs, 384, 256, settings),
+        "uni": lambda qs: decode_iterative(adapter, model, qs, task.is_finished, 384, settings),
+        "dual": lambda qs: decode_dual(adapter, model, model, qs, task.is_finished, 384, settings),
     }
     for path, decode in decoders.items():
         decode(questions[:8])  # warm-up

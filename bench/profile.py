@@ -28,7 +28,8 @@ from pathlib import Path
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from ases.decoding.loops import DecodeSettings, greedy_generate
+from ases.decoding.settings import DecodeSettings
+from ases.models.greedy import greedy_generate
 from bench.decode import batched
 from bench.model import load
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ases.data.gsm8k import load_gsm8k
-from ases.models.factory import build_model, build_tokenizer
+from ases.models.factory import build_adapter, build_model, build_tokenizer
 from ases.models.spec import ModelSpec
 from ases.segment.scorer import piece_ids, token_stats
 from ases.tasks.mwp import MWPTask
@@ -62,7 +62,8 @@ def run(shared: Path, n: int = 256, batch_size: int = 64, repeats: int = 3) -> C
     torch.manual_seed(0)
     model = build_model(spec, tok).eval()
 
-    fast = token_stats(model, tok, questions, pieces, FIXED, batch_size, progress=False)
+    adapter = build_adapter(spec, tok)
+    fast = token_stats(adapter, model, questions, pieces, FIXED, batch_size, progress=False)
     slow = fixed_padding_stats(model, tok, questions, pieces, batch_size)
     for a, b in zip(fast, slow, strict=True):  # the same numbers, or the timing means nothing
         for x, y in zip(a, b, strict=True):
@@ -70,7 +71,7 @@ def run(shared: Path, n: int = 256, batch_size: int = 64, repeats: int = 3) -> C
 
     return compare(
         name="score_vs_fixed_padding",
-        ases=lambda: token_stats(model, tok, questions, pieces, FIXED, batch_size, progress=False),
+        ases=lambda: token_stats(adapter, model, questions, pieces, FIXED, batch_size, progress=False),
         baseline=lambda: fixed_padding_stats(model, tok, questions, pieces, batch_size),
         work=n, unit="CoTs/s", target=5.0, repeats=repeats,
     )

@@ -26,7 +26,7 @@ LR = 2e-3
 
 
 def _datamodule(b: Bench, rows, batch_size: int) -> RowsDataModule:
-    dm = RowsDataModule(rows, rows[:batch_size], b.test[:1], b.tokenizer, b.spec.max_source_len,
+    dm = RowsDataModule(rows, rows[:batch_size], b.test[:1], b.adapter, b.spec.max_source_len,
                         b.spec.max_target_len, batch_size=batch_size)
     dm.setup("fit")
     return dm
@@ -35,7 +35,7 @@ def _datamodule(b: Bench, rows, batch_size: int) -> RowsDataModule:
 def ases_epoch(b: Bench, init: dict, rows, batch_size: int) -> None:
     model = build_model(b.spec, b.tokenizer)
     model.load_state_dict(init)
-    module = SingleModelPath(model, b.tokenizer, b.task, DecodeSettings(), iterative=True,
+    module = SingleModelPath(model, b.adapter, b.task, DecodeSettings(), iterative=True,
                              max_source_len=b.spec.max_source_len,
                              max_target_len=b.spec.max_target_len, lr=LR, warmup_ratio=0.0)
     trainer = L.Trainer(accelerator="cpu", devices=1, max_epochs=1, logger=False,

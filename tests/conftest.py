@@ -37,3 +37,17 @@ def gsm8k_dir() -> Path:
 def _cache_in_tmp(tmp_path_factory, monkeypatch):
     """One cache per test session, never the user's."""
     monkeypatch.setenv("ASES_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+class ScriptedAdapter:
+    """A model adapter whose generation is a function of (model, sources): a "perfect"
+    model that returns the gold rows, or a scripted one. Only ``generate`` is used."""
+
+    arch = "scripted"
+    tokenizer = None
+
+    def __init__(self, write):
+        self.write = write
+
+    def generate(self, model, sources, max_source_len, max_new_tokens, **settings):
+        return self.write(model, list(sources))

@@ -61,7 +61,7 @@ def runs(tmp_path_factory) -> dict[str, Path]:
 
 def _one_line_error(capsys) -> str:
     err = capsys.readouterr().err.strip()
-    assert err.startswith("ases.tools.analysis: error:") and "\n" not in err
+    assert err.startswith("ases-analysis: error:") and "\n" not in err
     return err
 
 

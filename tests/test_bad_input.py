@@ -77,14 +77,14 @@ def _splits(train: list[Example]) -> Splits:
 def test_bad_examples_are_named_or_skipped(example, problem):
     good = Example("t0", "Bo has 2 pens.", "He has 2. The answer is 2.")
     with pytest.raises(ValueError, match=rf"train example .t1.: {re.escape(problem)}.*on_bad_row=skip"):
-        check_examples(_splits([good, example]), MWPTask(), "error")
-    kept, skipped = check_examples(_splits([good, example]), MWPTask(), "skip")
+        check_examples(_splits([good, example]), MWPTask().check_example, "error")
+    kept, skipped = check_examples(_splits([good, example]), MWPTask().check_example, "skip")
     assert kept.train == [good] and len(skipped) == 1 and problem in skipped[0]
 
 
 def test_reports_need_no_stated_answer():
     report = Example("r1", "肝脏未见异常。", "未见明显异常。")
-    kept, skipped = check_examples(_splits([report]), PETTask(), "error")
+    kept, skipped = check_examples(_splits([report]), PETTask().check_example, "error")
     assert kept.train == [report] and skipped == []
 
 
@@ -96,7 +96,7 @@ def test_duplicate_ids_are_refused(tmp_path):
 
 def test_an_unknown_policy_is_refused():
     with pytest.raises(ValueError, match="data.on_bad_row='ignore'"):
-        check_examples(_splits([]), MWPTask(), "ignore")
+        check_examples(_splits([]), MWPTask().check_example, "ignore")
 
 
 def test_skipped_rows_are_counted_in_the_run_summary(tmp_path):
@@ -152,6 +152,7 @@ def test_a_checkpoint_of_another_model_is_refused(tmp_path):
 
 def test_a_row_longer_than_the_model_stops_or_is_cut_when_asked(tmp_path):
     from ases.models.factory import build_tokenizer
+    from ases.models.seq2seq import Seq2SeqAdapter
     from ases.models.spec import ModelSpec
     from ases.paths.rows import Row
     from ases.training.datamodule import RowsDataModule
@@ -162,11 +163,11 @@ def test_a_row_longer_than_the_model_stops_or_is_cut_when_asked(tmp_path):
             Row("b", "Ann has four pens and two cups of tea and more.", "Two.", "ES")]
     short = len(tok(rows[0].source)["input_ids"])
     assert short < 30 < len(tok(rows[1].source)["input_ids"])
-    strict = RowsDataModule(rows, rows, [], tok, 30, 30, on_long_input="error")
+    strict = RowsDataModule(rows, rows, [], Seq2SeqAdapter(tok), 30, 30, on_long_input="error")
     with pytest.raises(ValueError, match=r"1 train sources are longer than the model's max source "
                                          r"length \(30 tokens.*example 'b'.*on_long_input=truncate"):
         strict.setup("fit")
-    cut = RowsDataModule(rows, rows, [], tok, 30, 30, on_long_input="truncate")
+    cut = RowsDataModule(rows, rows, [], Seq2SeqAdapter(tok), 30, 30, on_long_input="truncate")
     cut.setup("fit")
     assert cut.truncated["train_sources"] == 1 and max(len(s) for s in cut._train.sources) == 30
 

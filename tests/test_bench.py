@@ -10,8 +10,8 @@ import pytest
 import torch
 from conftest import ROOT
 
-from ases.decoding.loops import greedy_generate
 from ases.models.factory import build_model, build_tokenizer
+from ases.models.greedy import greedy_generate
 from ases.models.spec import ModelSpec
 from bench.timing import compare
 

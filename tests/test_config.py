@@ -97,11 +97,13 @@ def test_each_trainer_instantiates(trainer, debug):
 
 @pytest.mark.parametrize("logger", choices("logger"))
 def test_each_logger_is_made_for_a_run_dir(logger, tmp_path, monkeypatch):
-    from ases.pipeline import make_logger
+    from ases.config import RunConfig
+    from ases.training.loggers import make_logger
 
     monkeypatch.setenv("WANDB_MODE", "offline")
-    cfg = compose_cfg([f"logger={logger}", "path=dual", "seg=loss", "seg.beta=1.4"])
-    made = make_logger(cfg, tmp_path)
+    rc = RunConfig.from_hydra(compose_cfg([f"logger={logger}", "path=dual", "seg=loss",
+                                           "seg.beta=1.4"]))
+    made = make_logger(rc.nodes["logger"], rc.cell, rc.resolved, tmp_path)
     assert str(tmp_path) in str(made.save_dir)
     if logger == "wandb":  # named after the grid cell, and finished
         import wandb

@@ -1,6 +1,7 @@
 """context() is the single source of model inputs for training rows and for decoding."""
 
-import ases.decoding.loops as decode_mod
+from conftest import ScriptedAdapter
+
 from ases.decoding.loops import EMPTY, DecodeSettings, decode_iterative, decode_one_pass
 from ases.paths.rows import segment_rows, whole_rows
 from ases.segment.base import segment_all
@@ -37,20 +38,19 @@ def test_rows_cover_every_segment_and_a_stop_row():
     assert whole[0].target == " ".join(seg[0].pieces) and whole[0].kind == "COT"
 
 
-def test_decoder_asks_exactly_what_training_taught(monkeypatch):
+def test_decoder_asks_exactly_what_training_taught():
     """A model that has learnt the rows perfectly must reproduce the gold CoT, and the
     decoder must only ever ask it for sources that appear in the training rows."""
     seg = _segmented()
     table = {r.source: r.target for r in segment_rows(seg)}
     asked = []
 
-    def perfect_model(model, tokenizer, sources, max_source_len, max_new_tokens, num_beams=1):
+    def perfect_model(model, sources):
         asked.extend(sources)
         return [table[s] for s in sources]
 
-    monkeypatch.setattr(decode_mod, "generate_texts", perfect_model)
     never_stop = lambda text: False  # noqa: E731 — rely on the learned stop row
-    traces = decode_iterative(None, None, [s.question for s in seg], never_stop, 128,
+    traces = decode_iterative(ScriptedAdapter(perfect_model), None, [s.question for s in seg], never_stop, 128,
                               DecodeSettings(max_rounds=10))
     for s, trace in zip(seg, traces, strict=True):
         assert trace.segments == [x.text for x in s.segments]
@@ -59,18 +59,16 @@ def test_decoder_asks_exactly_what_training_taught(monkeypatch):
     assert set(asked) <= set(table)
 
     whole = {r.source: r.target for r in whole_rows(seg)}
-    monkeypatch.setattr(decode_mod, "generate_texts",
-                        lambda m, t, sources, *a, **k: [whole[s] for s in sources])
-    one = decode_one_pass(None, None, [s.question for s in seg], 128, 256, DecodeSettings())
+    one_pass = ScriptedAdapter(lambda m, sources: [whole[s] for s in sources])
+    one = decode_one_pass(one_pass, None, [s.question for s in seg], 128, 256, DecodeSettings())
     assert [t.text for t in one] == [" ".join(s.pieces) for s in seg]
 
 
-def test_max_rounds_and_stop_rule(monkeypatch):
-    monkeypatch.setattr(decode_mod, "generate_texts",
-                        lambda m, t, sources, *a, **k: ["Add 1 + 1 = 2." for _ in sources])
-    traces = decode_iterative(None, None, ["q1", "q2"], lambda t: False, 64,
+def test_max_rounds_and_stop_rule():
+    same = ScriptedAdapter(lambda m, sources: ["Add 1 + 1 = 2." for _ in sources])
+    traces = decode_iterative(same, None, ["q1", "q2"], lambda t: False, 64,
                               DecodeSettings(max_rounds=3))
     assert all(t.stop_reason == "max_rounds" and t.rounds == 3 for t in traces)
-    traces = decode_iterative(None, None, ["q1"], lambda t: t.count("Add") == 2, 64,
+    traces = decode_iterative(same, None, ["q1"], lambda t: t.count("Add") == 2, 64,
                               DecodeSettings(max_rounds=5))
     assert traces[0].stop_reason == "stop_rule" and traces[0].rounds == 2

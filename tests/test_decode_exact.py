@@ -5,17 +5,12 @@ import torch
 from transformers.cache_utils import DynamicCache, EncoderDecoderCache
 from transformers.modeling_outputs import BaseModelOutput
 
-from ases.decoding import loops as decode
-from ases.decoding.loops import (
-    ENGINES,
-    DecodeSettings,
-    decode_iterative,
-    generate_texts,
-    greedy_generate,
-    plain_greedy,
-)
+from ases.decoding.loops import DecodeSettings, decode_iterative
+from ases.models import greedy as decode
 from ases.models import t5_lean as decode_t5
 from ases.models.factory import build_model, build_tokenizer
+from ases.models.greedy import ENGINES, greedy_generate, plain_greedy
+from ases.models.seq2seq import Seq2SeqAdapter
 from ases.models.spec import ModelSpec
 
 QUESTIONS = [
@@ -43,8 +38,9 @@ def test_batched_equals_one_at_a_time(tmp_path):
     settings = DecodeSettings(max_new_tokens=12, max_rounds=3)
     # a stop rule that holds on some texts and not others, so examples finish at different rounds
     stop = lambda text: sum(map(ord, text)) % 7 == 0  # noqa: E731
-    batched = decode_iterative(model, tok, QUESTIONS, stop, 128, settings)
-    single = [decode_iterative(model, tok, [q], stop, 128, settings)[0] for q in QUESTIONS]
+    adapter = Seq2SeqAdapter(tok)
+    batched = decode_iterative(adapter, model, QUESTIONS, stop, 128, settings)
+    single = [decode_iterative(adapter, model, [q], stop, 128, settings)[0] for q in QUESTIONS]
     assert [t.segments for t in batched] == [t.segments for t in single]
     assert [t.stop_reason for t in batched] == [t.stop_reason for t in single]
     # the check is not vacuous: the model writes text, and examples finish differently
@@ -177,11 +173,11 @@ def test_engines_agree_and_settings_that_change_logits_go_to_generate(tmp_path):
     assert plain_greedy(model, 1) and not plain_greedy(model, 4)
     model.generation_config.no_repeat_ngram_size = 2
     assert not plain_greedy(model, 1)
-    texts = {engine: generate_texts(model, tok, QUESTIONS, 64, 10, DecodeSettings(engine=engine))
+    texts = {engine: Seq2SeqAdapter(tok).generate(model, QUESTIONS, 64, 10, engine=engine)
              for engine in ENGINES}
     assert texts["ases"] == texts["hf"]
     model.generation_config.no_repeat_ngram_size = 0
-    texts = {engine: generate_texts(model, tok, QUESTIONS, 64, 10, DecodeSettings(engine=engine))
+    texts = {engine: Seq2SeqAdapter(tok).generate(model, QUESTIONS, 64, 10, engine=engine)
              for engine in ENGINES}
     assert texts["ases"] == texts["hf"] and any(texts["ases"])
     assert list(decode._LEAN_OK[model].values()) == [True]  # "ases" took the lean path

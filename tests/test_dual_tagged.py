@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import copy
-
 import lightning as L
 import pytest
 import torch
+from conftest import ScriptedAdapter
 
-import ases.decoding.loops as decode_mod
 from ases.decoding.loops import EMPTY, DecodeSettings, decode_dual, decode_iterative
 from ases.models.factory import build_model, build_tokenizer
+from ases.models.seq2seq import Seq2SeqAdapter
 from ases.models.spec import ModelSpec
 from ases.paths.dual import DualPath
 from ases.paths.rows import dual_rows, segment_rows
@@ -56,16 +55,15 @@ def test_dual_rows_alternate_es_first_with_pass_and_stop_rows():
     assert first_b.source == context(COTS[1].question, [])
 
 
-def test_dual_decoder_follows_the_rows(monkeypatch):
+def test_dual_decoder_follows_the_rows():
     table = {(r.kind, r.source): r.target for r in dual_rows(COTS)}
     calls = []
 
-    def perfect(model, tokenizer, sources, *a, **k):
+    def perfect(model, sources):
         calls.append((model, len(sources)))
         return [table[(model, s)] for s in sources]
 
-    monkeypatch.setattr(decode_mod, "generate_texts", perfect)
-    traces = decode_dual("ES", "AS", None, [c.question for c in COTS], lambda t: False, 128,
+    traces = decode_dual(ScriptedAdapter(perfect), "ES", "AS", [c.question for c in COTS], lambda t: False, 128,
                          DecodeSettings(max_rounds=10))
     for cot, tr in zip(COTS, traces, strict=True):
         assert tr.segments == [s.text for s in cot.segments]
@@ -75,11 +73,10 @@ def test_dual_decoder_follows_the_rows(monkeypatch):
     assert calls[0] == ("ES", 2)  # every example starts with the ES model, in one batch
 
 
-def test_tagged_decoder_records_types(monkeypatch):
+def test_tagged_decoder_records_types():
     table = {r.source: r.target for r in segment_rows(COTS, tagged=True)}
-    monkeypatch.setattr(decode_mod, "generate_texts",
-                        lambda m, t, sources, *a, **k: [table[s] for s in sources])
-    traces = decode_iterative(None, None, [c.question for c in COTS], lambda t: False, 128,
+    scripted = ScriptedAdapter(lambda m, sources: [table[s] for s in sources])
+    traces = decode_iterative(scripted, None, [c.question for c in COTS], lambda t: False, 128,
                               DecodeSettings(), tagged=True)
     assert traces[0].segments == [s.text for s in COTS[0].segments]
     assert traces[0].types == [ES, AS, ES]
@@ -98,10 +95,10 @@ def tok(tmp_path_factory):
 
 def test_both_dual_models_get_gradients_and_change(tok):
     L.seed_everything(0)
-    module = DualPath(build_model(SPEC, tok), build_model(SPEC, tok), tok, MWPTask(),
+    module = DualPath(build_model(SPEC, tok), build_model(SPEC, tok), Seq2SeqAdapter(tok), MWPTask(),
                       DecodeSettings(max_rounds=3, max_new_tokens=8), 64, 32, lr=1e-2)
     rows = dual_rows(COTS * 4)
-    dm = RowsDataModule(rows, rows, [], tok, 64, 32, batch_size=len(rows), eval_batch_size=8)
+    dm = RowsDataModule(rows, rows, [], Seq2SeqAdapter(tok), 64, 32, batch_size=len(rows), eval_batch_size=8)
     before = {k: v.clone() for k, v in module.state_dict().items()}
     L.Trainer(fast_dev_run=1, accelerator="cpu", logger=False, enable_progress_bar=False).fit(module, dm)
     after = module.state_dict()
@@ -120,41 +117,44 @@ def test_batched_dual_equals_one_at_a_time(tok):
         es.lm_head.weight[tok.eos_token_id] = 0.0
     qs = [c.question for c in COTS] + ["Cy has 12 apples at $1.50 each."]
     settings = DecodeSettings(max_new_tokens=6, max_rounds=4)
-    batched = decode_dual(es, as_, tok, qs, lambda t: False, 64, settings)
-    single = [decode_dual(es, as_, tok, [q], lambda t: False, 64, settings)[0] for q in qs]
+    adapter = Seq2SeqAdapter(tok)
+    batched = decode_dual(adapter, es, as_, qs, lambda t: False, 64, settings)
+    single = [decode_dual(adapter, es, as_, [q], lambda t: False, 64, settings)[0] for q in qs]
     assert [t.segments for t in batched] == [t.segments for t in single]
     assert [t.types for t in batched] == [t.types for t in single]
     assert any(t.segments for t in batched)
 
 
-def test_deepcopy_free_state(tok):
-    """Two models built in a row are different models (the second is not a copy)."""
+def test_two_models_built_in_a_row_start_from_different_weights(tok):
+    """The dual path's ES and AS models are two initialisations, not one model twice."""
     torch.manual_seed(0)
     a, b = build_model(SPEC, tok), build_model(SPEC, tok)
     assert not torch.equal(a.shared.weight, b.shared.weight)
-    assert copy.deepcopy(a) is not a
 
 
 def test_each_dual_model_can_have_its_own_size():
     from conftest import compose_cfg
 
-    from ases.pipeline import path_specs
+    from ases.config import RunConfig
 
-    cfg = compose_cfg(["path=dual", "debug=fast", "path.as_model={d_model: 96, d_kv: 24}"])
-    spec = ModelSpec(**cfg.model)
-    es, as_ = path_specs(cfg, spec)
+    rc = RunConfig.from_hydra(compose_cfg(["path=dual", "debug=fast",
+                                           "path.as_model={d_model: 96, d_kv: 24}"]))
+    spec = rc.spec
+    es, as_ = rc.specs
     assert es == spec and as_.d_model == 96 and as_.d_kv == 24 and as_.d_ff == spec.d_ff
-    assert len(path_specs(compose_cfg(["path=uni"]), spec)) == 1
+    assert len(RunConfig.from_hydra(compose_cfg(["path=uni"])).specs) == 1
 
 
 def test_a_dual_model_can_be_another_model_choice_with_the_same_tokenizer(monkeypatch):
     from conftest import compose_cfg
 
     import ases.pipeline as pipeline
+    from ases.config import RunConfig
 
-    cfg = compose_cfg(["path=dual", "model=flan-t5-small", "+model@path.as_model=flan-t5-base"])
-    spec = ModelSpec(**cfg.model)
-    es, as_ = pipeline.path_specs(cfg, spec)
+    rc = RunConfig.from_hydra(compose_cfg(["path=dual", "model=flan-t5-small",
+                                           "+model@path.as_model=flan-t5-base"]))
+    spec = rc.spec
+    es, as_ = rc.specs
     assert es.pretrained == "google/flan-t5-small" and as_.pretrained == "google/flan-t5-base"
 
     class Vocab:

@@ -21,7 +21,8 @@ def make_run(root, name, *, task="mwp", seg="entropy", path="uni", beta=1.4, gam
         seg = beta = None
     cell = {"task": task, "data": "synthetic", "seg": seg, "path": path, "beta": beta,
             "gamma": gamma, "model": "tiny", "seed": seed}
-    run = {"cell": cell, "status": status, "overrides": [f"seed={seed}"]}
+    run = {"cell": cell, "metric": {"mwp": "test/acc", "pet": "test/rougeL"}.get(task),
+           "status": status, "overrides": [f"seed={seed}"]}
     if error:
         run["error"] = error
     (d / "run.json").write_text(json.dumps(run))
@@ -167,8 +168,11 @@ def test_no_runs_is_a_clear_error(tmp_path):
         main([str(tmp_path / "missing")])
 
 
-def test_metric_of_other_task_falls_back_to_first_test_key():
-    runs = [{"cell": {"task": "qa"}, "metrics": {"val/loss": 1.0, "test/f1": 0.5, "test/em": 0.4}}]
-    assert metric_of("qa", runs) == "test/em"
-    assert metric_of("mwp", runs) == "test/acc" and metric_of("pet", runs) == "test/rougeL"
+def test_metric_of_a_task_is_the_one_its_runs_recorded_else_the_first_test_key():
+    runs = [{"cell": {"task": "qa"}, "metric": None,
+             "metrics": {"val/loss": 1.0, "test/f1": 0.5, "test/em": 0.4}},
+            {"cell": {"task": "pet"}, "metric": "test/rougeL",
+             "metrics": {"test/bleu": 3.0, "test/rougeL": 0.4}}]
+    assert metric_of("qa", runs) == "test/em"  # a run written before runs recorded it
+    assert metric_of("pet", runs) == "test/rougeL"  # recorded, not the first test/ key
     assert metric_of("qa", runs, "test/f1") == "test/f1"

@@ -12,7 +12,9 @@ import torch
 from conftest import compose_cfg
 
 import ases.pipeline as pipeline
+from ases.config import RunConfig
 from ases.models.factory import build_model, build_tokenizer
+from ases.models.seq2seq import Seq2SeqAdapter
 from ases.models.spec import ModelSpec
 from ases.runs.cache import cached_dir
 from ases.segment.base import AS, ES, merge, segment_all, tag
@@ -45,7 +47,8 @@ def test_pieces_tokenize_like_the_joined_cot(tiny):
 
 def test_batched_stats_equal_a_slow_direct_computation(tiny):
     model, tok = tiny
-    fast = token_stats(model, tok, QUESTIONS, PIECES, max_source_len=64, batch_size=2, progress=False)
+    fast = token_stats(Seq2SeqAdapter(tok), model, QUESTIONS, PIECES, max_source_len=64, batch_size=2,
+                       progress=False)
     for q, ps, got in zip(QUESTIONS, PIECES, fast, strict=True):
         src = tok(f"{q} =>", return_tensors="pt")
         ids = [tok(p, add_special_tokens=False)["input_ids"] for p in ps]
@@ -63,7 +66,8 @@ def test_batched_stats_equal_a_slow_direct_computation(tiny):
                 assert stats.nll[j] == pytest.approx(nll, rel=1e-4, abs=1e-4)
             pos += len(p)
     # no piece skipped, the last partial batch included
-    one_batch = token_stats(model, tok, QUESTIONS * 3, PIECES * 3, 64, batch_size=4, progress=False)
+    one_batch = token_stats(Seq2SeqAdapter(tok), model, QUESTIONS * 3, PIECES * 3, 64, batch_size=4,
+                            progress=False)
     assert [len(x) for x in one_batch] == [len(p) for p in PIECES * 3]
 
 
@@ -138,11 +142,13 @@ def test_scorer_is_cached_and_not_retrained_for_beta_or_path(monkeypatch, tmp_pa
             compose_cfg([*base, "path=uni", "seg.reduce=sum"]), compose_cfg([*base, "seg=loss"])]
     spec = ModelSpec(**{k: v for k, v in cfgs[0].model.items()})
     tok = build_tokenizer(spec, [p.question for p in pieced] + [" ".join(p.pieces) for p in pieced], tmp_path)
-    scorers = [pipeline.piece_scorer(c, spec, tok, task, pieced[:20], pieced[20:]) for c in cfgs]
+    scorers = [pipeline.piece_scorer(RunConfig.from_hydra(c), Seq2SeqAdapter(tok), task, pieced[:20],
+                                     pieced[20:]) for c in cfgs]
     assert len(calls) == 1
     assert len({str(s.identity) for s in scorers}) == 1
     compose = compose_cfg([*base, "seed=1"])
-    pipeline.piece_scorer(compose, spec, tok, task, pieced[:20], pieced[20:])
+    pipeline.piece_scorer(RunConfig.from_hydra(compose), Seq2SeqAdapter(tok), task, pieced[:20],
+                          pieced[20:])
     assert len(calls) == 2  # a new seed is a new scorer
 
 
@@ -186,7 +192,7 @@ def test_segment_all_with_entropy_on_a_real_tiny_scorer(tiny, tmp_path):
     from ases.segment.scorer import PieceScorer
 
     seg = EntropySegmenter()
-    seg.connect(PieceScorer(model, tok, {"test": 1}, tmp_path, 64))
+    seg.connect(PieceScorer(Seq2SeqAdapter(tok), model, {"test": 1}, tmp_path, 64))
     scores = seg.score(QUESTIONS, PIECES)
     again = seg.score(QUESTIONS, PIECES)  # read back from the cache
     assert scores == again
@@ -203,9 +209,9 @@ def test_scores_of_a_given_scorer_folder_follow_its_weights(tiny, tmp_path, monk
     tok.save_pretrained(folder)
     cfg = compose_cfg(["seg=entropy", "debug=fast", f"cache_dir={tmp_path / 'cache'}",
                        f"seg.scorer.path={folder}"])
-    spec = ModelSpec(**{k: v for k, v in cfg.model.items()})
-    first = pipeline.piece_scorer(cfg, spec, tok, task, pieced, pieced).identity
+    rc = RunConfig.from_hydra(cfg)
+    first = pipeline.piece_scorer(rc, Seq2SeqAdapter(tok), task, pieced, pieced).identity
     time.sleep(0.01)
     model.save_pretrained(folder)  # "retrained": same path, new files
-    second = pipeline.piece_scorer(cfg, spec, tok, task, pieced, pieced).identity
+    second = pipeline.piece_scorer(rc, Seq2SeqAdapter(tok), task, pieced, pieced).identity
     assert first["path"] == second["path"] and first != second

@@ -6,6 +6,7 @@ import torch
 from ases.data.example import Example
 from ases.decoding.loops import DecodeSettings
 from ases.models.factory import build_model, build_tokenizer
+from ases.models.seq2seq import Seq2SeqAdapter
 from ases.models.spec import ModelSpec
 from ases.paths.rows import segment_rows
 from ases.paths.single import SingleModelPath
@@ -30,9 +31,9 @@ def _setup(tmp_path):
     task, exs = MWPTask(), _examples()
     rows = segment_rows(segment(exs, task, LocationSegmenter(), 1.0, True))
     tok = build_tokenizer(SPEC, [t for ex in exs for t in (ex.question, ex.cot)], tmp_path)
-    module = SingleModelPath(build_model(SPEC, tok), tok, task, DecodeSettings(max_rounds=3, max_new_tokens=8),
+    module = SingleModelPath(build_model(SPEC, tok), Seq2SeqAdapter(tok), task, DecodeSettings(max_rounds=3, max_new_tokens=8),
                              iterative=True, max_source_len=64, max_target_len=32, lr=1e-2)
-    dm = RowsDataModule(rows, rows[:4], exs[:4], tok, 64, 32, batch_size=4, eval_batch_size=4)
+    dm = RowsDataModule(rows, rows[:4], exs[:4], Seq2SeqAdapter(tok), 64, 32, batch_size=4, eval_batch_size=4)
     return module, dm
 
 

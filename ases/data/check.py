@@ -4,6 +4,7 @@ that names it (``data.on_bad_row=error``), or is dropped and counted (``skip``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from ases.data.example import Example, Splits
 
@@ -21,18 +22,23 @@ def reject(message: str, fix: str, bad: list[str] | None,
     bad.append(message)
 
 
-def problem_of(example: Example, task: object) -> str | None:
+def problem_of(example: Example, check: Callable[[Example], str | None]) -> str | None:
     """What is wrong with one example, or None."""
     if not example.question.strip():
         return "the question (model input) is empty"
     if not example.cot.strip():
         return "the CoT (target) is empty"
-    check = getattr(task, "check_example", None)
-    return check(example) if check else None
+    return check(example)
 
 
-def check_examples(splits: Splits, task: object, on_bad_row: str) -> tuple[Splits, list[str]]:
+def check_examples(splits: Splits, check: Callable[[Example], str | None],
+                   on_bad_row: str) -> tuple[Splits, list[str]]:
     """The splits without bad examples, and one message per dropped example.
+
+    Args:
+        splits: the loaded examples.
+        check: the task's own check of one example (``Task.check_example``).
+        on_bad_row: ``error`` or ``skip``.
 
     Raises:
         ValueError: on the first bad example when ``on_bad_row`` is ``error``.
@@ -44,7 +50,7 @@ def check_examples(splits: Splits, task: object, on_bad_row: str) -> tuple[Split
     for name in ("train", "val", "test"):
         kept[name] = []
         for ex in getattr(splits, name):
-            problem = problem_of(ex, task)
+            problem = problem_of(ex, check)
             if problem is None:
                 kept[name].append(ex)
                 continue

@@ -1,267 +1,42 @@
-"""Batched decoding: one pass (the baseline) and iterative AS-ES rounds.
+"""Batched decoding: one pass (the baseline) and iterative AS-ES rounds (uni, dual).
 
 Iterative decoding advances every unfinished example of a batch by one segment per
-generation call; finished examples leave the batch, so later rounds get cheaper. Within a
-call, greedy decoding (:func:`greedy_generate`) also drops each row as soon as it ends.
+generation call; finished examples leave the batch, so later rounds get cheaper. Each call
+goes through the model adapter (:class:`ases.models.adapter.ModelAdapter`), which for
+seq2seq models also drops each row as soon as it ends.
 """
 
 from __future__ import annotations
 
-import inspect
-import logging
-import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
-import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
-from transformers.cache_utils import DynamicCache, EncoderDecoderCache
-from transformers.modeling_outputs import BaseModelOutput
+from ases.decoding.settings import EMPTY, MAX_ROUNDS, ONE_PASS, STOP_RULE, DecodeSettings, Trace
+from ases.models.adapter import ModelAdapter
+from ases.text.context import context, split_tag
 
-from ases.models import t5_lean as decode_t5
-from ases.text.context import context, join_segments, split_tag
-
-log = logging.getLogger(__name__)
-STOP_RULE, EMPTY, MAX_ROUNDS, ONE_PASS = "stop_rule", "empty", "max_rounds", "one_pass"
-ENGINES = ("ases", "hf")
+__all__ = ["EMPTY", "MAX_ROUNDS", "ONE_PASS", "STOP_RULE", "DecodeSettings", "Trace",
+           "decode_dual", "decode_iterative", "decode_one_pass", "generate"]
 
 
-@dataclass
-class DecodeSettings:
-    """Generation settings, the same for every path."""
-
-    num_beams: int = 1
-    """1 = greedy."""
-    max_new_tokens: int = 96
-    """Tokens per generated segment (iterative paths)."""
-    max_rounds: int = 10
-    """Segments per example at most; an example still going then stops."""
-    min_new_tokens: int = 0
-    """Tokens every generation call writes at least (0: the model decides; benchmarks set
-    it to time fixed lengths)."""
-    engine: str = "ases"
-    """``ases``: greedy search by :func:`greedy_generate`, which drops finished rows at
-    every step (models whose generation config changes logits, and beam search, go to
-    ``generate``); ``hf``: always ``model.generate``. Both write the same tokens (up to
-    rounding ties in reduced precision)."""
-
-    def __post_init__(self) -> None:
-        if self.num_beams < 1 or self.max_new_tokens < 1 or self.max_rounds < 1:
-            raise ValueError(f"decode settings must be >= 1: {self}")
-        if self.min_new_tokens < 0:
-            raise ValueError(f"decode.min_new_tokens must be >= 0: {self.min_new_tokens}")
-        if self.engine not in ENGINES:
-            raise ValueError(f"decode.engine must be one of {ENGINES}, not {self.engine!r}")
+def generate(adapter: ModelAdapter, model, sources: Sequence[str], max_source_len: int,
+             max_new_tokens: int, settings: DecodeSettings) -> list[str]:
+    """One batched generation call through the adapter; the stripped texts."""
+    return adapter.generate(model, sources, max_source_len, max_new_tokens,
+                            num_beams=settings.num_beams, min_new_tokens=settings.min_new_tokens,
+                            engine=settings.engine)
 
 
-@dataclass
-class Trace:
-    """What decoding produced for one example."""
-
-    segments: list[str] = field(default_factory=list)
-    types: list[str | None] = field(default_factory=list)
-    """Each segment's type: the model that wrote it (dual), the tag it wrote (tagged uni),
-    or None where the path does not say."""
-    stop_reason: str = MAX_ROUNDS
-    rounds: int = 0
-    """``generate`` calls this example took part in."""
-
-    @property
-    def text(self) -> str:
-        """The whole generated CoT."""
-        return join_segments(self.segments)
-
-    def add(self, text: str, kind: str | None) -> None:
-        self.segments.append(text)
-        self.types.append(kind)
-
-
-# Generation-config fields that change greedy decoding away from a plain argmax; a model
-# whose config sets any of them is decoded by ``generate`` so that they are honoured.
-_GREEDY_CHANGERS = {
-    "repetition_penalty": (None, 1.0), "encoder_repetition_penalty": (None, 1.0),
-    "no_repeat_ngram_size": (None, 0), "encoder_no_repeat_ngram_size": (None, 0),
-    "bad_words_ids": (None,), "min_length": (None, 0), "min_new_tokens": (None, 0),
-    "forced_bos_token_id": (None,), "forced_eos_token_id": (None,),
-    "suppress_tokens": (None,), "begin_suppress_tokens": (None,), "sequence_bias": (None,),
-    "exponential_decay_length_penalty": (None,), "guidance_scale": (None, 1.0),
-    "watermarking_config": (None,), "remove_invalid_values": (None, False),
-    "stop_strings": (None,), "max_time": (None,),
-}
-
-
-def plain_greedy(model: PreTrainedModel, num_beams: int) -> bool:
-    """Whether :func:`greedy_generate` writes what ``model.generate`` would: greedy search
-    on an encoder-decoder whose generation config changes no logits."""
-    if num_beams != 1 or not getattr(model.config, "is_encoder_decoder", False):
-        return False
-    gen = model.generation_config
-    return all(getattr(gen, name, None) in neutral for name, neutral in _GREEDY_CHANGERS.items())
-
-
-class _ForwardSteps:
-    """The generic decoder step: the model's own forward with an ``EncoderDecoderCache``
-    (any encoder-decoder)."""
-
-    def __init__(self, model: PreTrainedModel, encoded: torch.Tensor,
-                 attention_mask: torch.Tensor) -> None:
-        self.model, self.hidden, self.mask = model, encoded, attention_mask
-        self.cache = EncoderDecoderCache(DynamicCache(), DynamicCache())  # filled in place
-        # transformers >= 5.2x names the argument ``cache``; earlier 5.x ``past_key_values``
-        self.cache_arg = ("cache" if "cache" in inspect.signature(model.forward).parameters
-                          else "past_key_values")
-
-    def step(self, ids: torch.Tensor) -> torch.Tensor:
-        out = self.model(encoder_outputs=BaseModelOutput(last_hidden_state=self.hidden),
-                         attention_mask=self.mask, decoder_input_ids=ids[:, None],
-                         use_cache=True, **{self.cache_arg: self.cache})
-        return out.logits[:, -1, :]
-
-    def keep(self, rows: torch.Tensor) -> None:
-        self.cache.batch_select_indices(rows)
-        self.hidden, self.mask = self.hidden[rows], self.mask[rows]
-
-
-# Whether the lean T5 path reproduced a model's forward, per model and (dtype, attention)
-_LEAN_OK: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _lean_matches(model: PreTrainedModel, input_ids: torch.Tensor,
-                  attention_mask: torch.Tensor, start: int) -> bool:
-    """Whether :func:`ases.models.t5_lean.encode` and :class:`~ases.models.t5_lean.T5Steps` give the
-    model's encoder states and logits on two rows of this batch, for two steps. Checked
-    once per model, dtype and attention kernel; a mismatch (a model or transformers
-    release whose T5 computes differently) is logged and keeps the generic loop. The
-    tolerance only has to catch a different computation: on CPU in float32 the two are
-    equal bit for bit (tests/test_decode_exact.py)."""
-    device = input_ids.device.type
-    autocast = (torch.get_autocast_dtype(device)
-                if torch.is_autocast_enabled(device) else None)
-    key = (model.dtype, device, autocast, model.get_encoder().config._attn_implementation,
-           model.decoder.config._attn_implementation)
-    verdicts = _LEAN_OK.setdefault(model, {})
-    if key in verdicts:
-        return verdicts[key]
-    # the two most padded rows: the masks are checked too
-    rows = attention_mask.sum(dim=1).argsort()[:2]
-    ids, mask = input_ids[rows], attention_mask[rows]
-    tol = 1e-4 if model.dtype == torch.float32 and autocast is None else 1e-2
-
-    def close(got: torch.Tensor, expected: torch.Tensor) -> bool:
-        expected = expected.float()
-        return bool((got.float() - expected).abs().max() <= tol * (1 + expected.abs().max()))
-
-    failure = None
-    try:
-        with torch.inference_mode():
-            hidden = model.get_encoder()(input_ids=ids, attention_mask=mask).last_hidden_state
-            ok = close(decode_t5.encode(model, ids, mask), hidden)
-            lean, forward = (decode_t5.T5Steps(model, hidden, mask, 2),
-                             _ForwardSteps(model, hidden, mask))
-            tokens = torch.full((ids.shape[0],), start, dtype=torch.long, device=ids.device)
-            for _ in range(2):
-                if not ok:
-                    break
-                expected = forward.step(tokens)
-                ok = close(lean.step(tokens), expected)
-                tokens = expected.argmax(-1)
-    except Exception as err:  # a T5 look-alike whose modules differ: the generic loop copes
-        ok, failure = False, f"{type(err).__name__}: {err}"
-    if not ok:
-        log.warning("the lean T5 decoding path does not reproduce %s's forward (%s); "
-                    "decoding it through its forward instead", type(model).__name__,
-                    failure or f"dtype {key[0]}, {device}, autocast {autocast}")
-    verdicts[key] = ok
-    return ok
-
-
-def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
-                    attention_mask: torch.Tensor, max_new_tokens: int,
-                    min_new_tokens: int = 0, lean: bool = True) -> list[list[int]]:
-    """Greedy decoding of an encoder-decoder that drops each row from the batch (and from
-    the key/value cache) as soon as it writes its end token.
-
-    ``generate`` keeps finished rows in the batch until the longest one ends, so one long
-    row makes a whole batch pay full price for every step. Here a step costs what the rows
-    still writing cost. T5-family models are encoded by :func:`ases.models.t5_lean.encode`
-    and step through :class:`ases.models.t5_lean.T5Steps` (the same layers without the
-    forward's per-step bookkeeping) unless ``lean`` is False; other models run their
-    encoder and forward. The tokens are those of
-    ``generate(do_sample=False, num_beams=1)`` on the same batch (tested on CPU in
-    float32; in bf16 on a GPU a row's logits can move by rounding as the batch shrinks,
-    which may flip a near tie). The end token is left out. Returns each row's new token
-    ids.
-    """
-    gen = model.generation_config
-    # where generate looks: the generation config, then the model config, then BOS
-    start = next((t for t in (gen.decoder_start_token_id,
-                              getattr(model.config, "decoder_start_token_id", None),
-                              gen.bos_token_id) if t is not None), None)
-    if start is None:
-        raise ValueError(f"{type(model).__name__} has no decoder_start_token_id or "
-                         "bos_token_id in its generation config; set one, or decode.engine=hf")
-    eos = gen.eos_token_id
-    ends = set([eos] if isinstance(eos, int) else eos or [])
-    end_ids = torch.tensor(sorted(ends), dtype=torch.long, device=input_ids.device)
-    written: list[list[int]] = [[] for _ in range(input_ids.shape[0])]
-    with torch.inference_mode():
-        if (lean and decode_t5.supports(model)
-                and _lean_matches(model, input_ids, attention_mask, start)):
-            hidden = decode_t5.encode(model, input_ids, attention_mask)  # (B, S, d)
-            steps = decode_t5.T5Steps(model, hidden, attention_mask, max_new_tokens)
-        else:
-            hidden = model.get_encoder()(input_ids=input_ids,
-                                         attention_mask=attention_mask).last_hidden_state
-            steps = _ForwardSteps(model, hidden, attention_mask)
-        rows = torch.arange(input_ids.shape[0], device=input_ids.device)  # batch slot -> row
-        chosen = torch.full((len(rows),), start, dtype=torch.long, device=input_ids.device)
-        for step in range(max_new_tokens):
-            logits = steps.step(chosen).float()  # (b, V)
-            if step < min_new_tokens and len(end_ids):
-                logits[:, end_ids] = -float("inf")
-            chosen = logits.argmax(dim=-1)  # (b,)
-            ended = torch.isin(chosen, end_ids)
-            for row, token, end in zip(rows.tolist(), chosen.tolist(), ended.tolist(), strict=True):
-                if not end:
-                    written[row].append(token)
-            if bool(ended.all()):
-                break
-            if bool(ended.any()):
-                keep = (~ended).nonzero().squeeze(1)
-                steps.keep(keep)
-                rows, chosen = rows[keep], chosen[keep]
-    return written
-
-
-def generate_texts(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
-                   sources: Sequence[str], max_source_len: int, max_new_tokens: int,
-                   settings: DecodeSettings | None = None) -> list[str]:
-    """One batched generation call; returns the stripped decoded texts."""
-    settings = settings or DecodeSettings()
-    enc = tokenizer(list(sources), padding=True, truncation=True, max_length=max_source_len,
-                    return_tensors="pt").to(model.device)
-    if settings.engine == "ases" and plain_greedy(model, settings.num_beams):
-        out = greedy_generate(model, enc["input_ids"], enc["attention_mask"], max_new_tokens,
-                              settings.min_new_tokens)
-    else:
-        with torch.inference_mode():
-            out = model.generate(**enc, max_new_tokens=max_new_tokens,
-                                 num_beams=settings.num_beams, do_sample=False,
-                                 min_new_tokens=settings.min_new_tokens or None)  # (B, T_out)
-    return [t.strip() for t in tokenizer.batch_decode(out, skip_special_tokens=True)]
-
-
-def decode_one_pass(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
-                    questions: Sequence[str], max_source_len: int, max_target_len: int,
+def decode_one_pass(adapter: ModelAdapter, model, questions: Sequence[str],
+                    max_source_len: int, max_target_len: int,
                     settings: DecodeSettings) -> list[Trace]:
     """The baseline: the whole CoT from ``context(question, [])`` in one call."""
-    texts = generate_texts(model, tokenizer, [context(q, []) for q in questions],
-                           max_source_len, max_target_len, settings)
+    texts = generate(adapter, model, [context(q, []) for q in questions],
+                     max_source_len, max_target_len, settings)
     return [Trace([t] if t else [], [None] if t else [], ONE_PASS, rounds=1) for t in texts]
 
 
-def decode_iterative(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
-                     questions: Sequence[str], is_finished: Callable[[str], bool],
+def decode_iterative(adapter: ModelAdapter, model, questions: Sequence[str],
+                     is_finished: Callable[[str], bool],
                      max_source_len: int, settings: DecodeSettings,
                      tagged: bool = False) -> list[Trace]:
     """AS-ES decoding with one model (uni-path): segment after segment.
@@ -278,8 +53,8 @@ def decode_iterative(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
         if not active:
             break
         sources = [context(questions[i], traces[i].segments) for i in active]
-        texts = generate_texts(model, tokenizer, sources, max_source_len,
-                               settings.max_new_tokens, settings)
+        texts = generate(adapter, model, sources, max_source_len, settings.max_new_tokens,
+                         settings)
         still = []
         for i, text in zip(active, texts, strict=True):
             traces[i].rounds += 1
@@ -296,8 +71,7 @@ def decode_iterative(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
     return traces
 
 
-def decode_dual(es_model: PreTrainedModel, as_model: PreTrainedModel,
-                tokenizer: PreTrainedTokenizerBase, questions: Sequence[str],
+def decode_dual(adapter: ModelAdapter, es_model, as_model, questions: Sequence[str],
                 is_finished: Callable[[str], bool], max_source_len: int,
                 settings: DecodeSettings) -> list[Trace]:
     """AS-ES decoding with two models (dual path): ES, AS, ES, AS … on the growing context.
@@ -321,8 +95,8 @@ def decode_dual(es_model: PreTrainedModel, as_model: PreTrainedModel,
             if not group:
                 continue
             sources = [context(questions[i], traces[i].segments) for i in group]
-            texts = generate_texts(model, tokenizer, sources, max_source_len,
-                                   settings.max_new_tokens, settings)
+            texts = generate(adapter, model, sources, max_source_len, settings.max_new_tokens,
+                             settings)
             for i, text in zip(group, texts, strict=True):
                 traces[i].rounds += 1
                 turn[i] = "AS" if kind == "ES" else "ES"

@@ -1,4 +1,4 @@
-"""Building tokenizers and models from a :class:`ModelSpec`."""
+"""Building tokenizers, models and their adapter from a :class:`ModelSpec`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from transformers import (
     T5ForConditionalGeneration,
 )
 
+from ases.models.adapter import ModelAdapter
+from ases.models.seq2seq import Seq2SeqAdapter
 from ases.models.spec import ModelSpec
 from ases.models.tokenizer import trained_tokenizer
 from ases.text.context import COT_MARKER, TAG_MARKERS
@@ -59,26 +61,25 @@ def build_tokenizer(spec: ModelSpec, train_texts: Sequence[str], cache_root: str
         raise _not_found(spec, "tokenizer", err) from err
 
 
+def build_t5(tokenizer: PreTrainedTokenizerBase, **shape) -> PreTrainedModel:
+    """A T5 at random init with the tokenizer's special ids; ``shape`` is any
+    ``T5Config`` field (``d_model``, ``num_layers``, ``feed_forward_proj``, …)."""
+    config = T5Config(**shape, pad_token_id=tokenizer.pad_token_id,
+                      eos_token_id=tokenizer.eos_token_id,
+                      decoder_start_token_id=tokenizer.pad_token_id)
+    return T5ForConditionalGeneration(config)
+
+
 def build_model(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase) -> PreTrainedModel:
     """A fresh model: the tiny T5 at random init, or pretrained weights.
 
     Call it once per model (the dual path builds two); the caller seeds torch first.
     """
     if spec.pretrained is None:
-        config = T5Config(
-            vocab_size=len(tokenizer),
-            d_model=spec.d_model,
-            d_ff=spec.d_ff,
-            d_kv=spec.d_kv,
-            num_heads=spec.num_heads,
-            num_layers=spec.num_layers,
-            num_decoder_layers=spec.num_decoder_layers,
-            dropout_rate=spec.dropout,
-            pad_token_id=tokenizer.pad_token_id,
-            eos_token_id=tokenizer.eos_token_id,
-            decoder_start_token_id=tokenizer.pad_token_id,
-        )
-        return T5ForConditionalGeneration(config)
+        return build_t5(tokenizer, vocab_size=len(tokenizer), d_model=spec.d_model,
+                        d_ff=spec.d_ff, d_kv=spec.d_kv, num_heads=spec.num_heads,
+                        num_layers=spec.num_layers, num_decoder_layers=spec.num_decoder_layers,
+                        dropout_rate=spec.dropout)
     try:
         model = AutoModelForSeq2SeqLM.from_pretrained(
             _source(spec), trust_remote_code=spec.trust_remote_code
@@ -88,3 +89,14 @@ def build_model(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase) -> PreTrain
     if model.get_input_embeddings().num_embeddings < len(tokenizer):
         model.resize_token_embeddings(len(tokenizer))
     return model
+
+
+def build_adapter(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase) -> ModelAdapter:
+    """The model seam for ``spec``'s family, bound to the run's tokenizer (every model of
+    the run shares it)."""
+    return Seq2SeqAdapter(tokenizer)
+
+
+def load_saved(folder: str | Path) -> PreTrainedModel:
+    """A model saved with ``save_pretrained`` (e.g. a cached scorer)."""
+    return AutoModelForSeq2SeqLM.from_pretrained(str(folder))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import sentencepiece as spm
-from transformers import PreTrainedTokenizerBase, T5Tokenizer
+from transformers import AutoTokenizer, PreTrainedTokenizerBase, T5Tokenizer
 
 from ases.runs.cache import cache_key, cached_dir
 
@@ -71,3 +71,8 @@ def trained_tokenizer(texts: Sequence[str], cache_root: str | Path, vocab_size: 
     # T5Tokenizer(vocab_file=...) silently builds a 4-token vocabulary; from_pretrained on
     # a folder holding spiece.model is the form that round-trips numbers.
     return T5Tokenizer.from_pretrained(str(folder), extra_ids=0)
+
+
+def load_tokenizer(folder: str | Path) -> PreTrainedTokenizerBase:
+    """A tokenizer saved with ``save_pretrained`` (a run folder's ``tokenizer/``)."""
+    return AutoTokenizer.from_pretrained(str(folder))

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import lightning as L
 import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers import PreTrainedModel
 
 from ases.data.example import Example
 from ases.decoding.loops import DecodeSettings, decode_dual
+from ases.models.adapter import ModelAdapter
 from ases.paths import evaluate
+from ases.paths.optim import adamw_with_warmup
 from ases.tasks.base import Task
 
 
@@ -26,7 +28,7 @@ class DualPath(L.LightningModule):
     Args:
         model: the ES model.
         as_model: the AS model.
-        tokenizer: shared by both.
+        adapter: the model family's seam, bound to the tokenizer both models share.
         task: stop rule and judging.
         decode: generation settings.
         max_source_len: input tokens kept at decoding.
@@ -37,7 +39,7 @@ class DualPath(L.LightningModule):
     """
 
     def __init__(self, model: PreTrainedModel, as_model: PreTrainedModel,
-                 tokenizer: PreTrainedTokenizerBase, task: Task, decode: DecodeSettings,
+                 adapter: ModelAdapter, task: Task, decode: DecodeSettings,
                  max_source_len: int, max_target_len: int, lr: float = 1e-3,
                  weight_decay: float = 0.01, warmup_ratio: float = 0.05):
         super().__init__()
@@ -47,7 +49,7 @@ class DualPath(L.LightningModule):
             "warmup_ratio": warmup_ratio,
         })
         self.es_model, self.as_model = model, as_model
-        self.tokenizer, self.task, self.decode = tokenizer, task, decode
+        self.adapter, self.task, self.decode = adapter, task, decode
         self.max_source_len, self.max_target_len = max_source_len, max_target_len
         self.lr, self.weight_decay, self.warmup_ratio = lr, weight_decay, warmup_ratio
         self.records: list[dict] = []
@@ -93,7 +95,7 @@ class DualPath(L.LightningModule):
         examples = evaluate.still_to_decode(self, [Example(**fields) for fields in batch["examples"]])
         if not examples:
             return
-        traces = decode_dual(self.es_model, self.as_model, self.tokenizer,
+        traces = decode_dual(self.adapter, self.es_model, self.as_model,
                              [ex.question for ex in examples], self.task.is_finished,
                              self.max_source_len, self.decode)
         evaluate.add_records(self, [evaluate.trace_record(ex, tr, self.task)
@@ -105,5 +107,5 @@ class DualPath(L.LightningModule):
     def configure_optimizers(self):
         named = chain(self.es_model.named_parameters(prefix="es"),
                       self.as_model.named_parameters(prefix="as"))
-        return evaluate.adamw_with_warmup(named, self.lr, self.weight_decay, self.warmup_ratio,
+        return adamw_with_warmup(named, self.lr, self.weight_decay, self.warmup_ratio,
                                           self.trainer.estimated_stepping_batches)

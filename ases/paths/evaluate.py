@@ -1,15 +1,13 @@
-"""What every path shares at test time and in its optimizer."""
+"""What every path shares at test time: records, progress files, gathered metrics."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import lightning as L
-import torch
-from transformers import get_linear_schedule_with_warmup
 
 from ases.data.example import Example
 from ases.decoding.loops import MAX_ROUNDS, Trace
@@ -31,7 +29,7 @@ def trace_record(example: Example, trace: Trace, task: Task) -> dict:
         "stop_reason": trace.stop_reason,
         "generated": trace.text,
         **task.judge(example, trace.text),
-        **(task.diagnose(example, trace.segments) if hasattr(task, "diagnose") else {}),
+        **task.diagnose(example, trace.segments),
     }
 
 
@@ -96,15 +94,3 @@ def end_test_epoch(module: L.LightningModule) -> None:
         gather_objects(module.records, module.trainer.world_size),
         module.trainer.datamodule.test_examples, module.task)
     module.log_dict(module.test_metrics, rank_zero_only=True)
-
-
-def adamw_with_warmup(named_params: Iterable[tuple[str, torch.nn.Parameter]], lr: float,
-                      weight_decay: float, warmup_ratio: float, total_steps: int) -> dict:
-    """AdamW (no decay on biases and norms) with linear warm-up then linear decay."""
-    params = list(named_params)
-    optimizer = torch.optim.AdamW(
-        [{"params": [p for _, p in params if p.ndim >= 2], "weight_decay": weight_decay},
-         {"params": [p for _, p in params if p.ndim < 2], "weight_decay": 0.0}], lr=lr)
-    total = max(int(total_steps), 1)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total), total)
-    return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

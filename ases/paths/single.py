@@ -11,11 +11,13 @@ from pathlib import Path
 
 import lightning as L
 import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers import PreTrainedModel
 
 from ases.data.example import Example
 from ases.decoding.loops import DecodeSettings, Trace, decode_iterative, decode_one_pass
+from ases.models.adapter import ModelAdapter
 from ases.paths import evaluate
+from ases.paths.optim import adamw_with_warmup
 from ases.tasks.base import Task
 
 
@@ -24,7 +26,7 @@ class SingleModelPath(L.LightningModule):
 
     Args:
         model: the seq2seq model (built by the caller; not saved as a hyperparameter).
-        tokenizer: its tokenizer.
+        adapter: the model family's seam (batches, decoding), bound to the run's tokenizer.
         task: stop rule and judging.
         decode: generation settings.
         iterative: False decodes the whole CoT in one pass (seq2seq); True decodes one
@@ -37,7 +39,7 @@ class SingleModelPath(L.LightningModule):
         tagged: (uni-path) targets start with ``[ES]``/``[AS]``; decoding records the type.
     """
 
-    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, task: Task,
+    def __init__(self, model: PreTrainedModel, adapter: ModelAdapter, task: Task,
                  decode: DecodeSettings, iterative: bool, max_source_len: int,
                  max_target_len: int, lr: float = 1e-3, weight_decay: float = 0.01,
                  warmup_ratio: float = 0.05, tagged: bool = False):
@@ -47,7 +49,7 @@ class SingleModelPath(L.LightningModule):
             "max_target_len": max_target_len, "lr": lr, "weight_decay": weight_decay,
             "warmup_ratio": warmup_ratio, "tagged": tagged,
         })
-        self.model, self.tokenizer, self.task, self.decode = model, tokenizer, task, decode
+        self.model, self.adapter, self.task, self.decode = model, adapter, task, decode
         self.iterative, self.tagged = iterative, tagged
         self.max_source_len, self.max_target_len = max_source_len, max_target_len
         self.lr, self.weight_decay, self.warmup_ratio = lr, weight_decay, warmup_ratio
@@ -73,9 +75,9 @@ class SingleModelPath(L.LightningModule):
     def generate_traces(self, questions: list[str]) -> list[Trace]:
         """Decodes a batch of questions with this path's decoder."""
         if self.iterative:
-            return decode_iterative(self.model, self.tokenizer, questions, self.task.is_finished,
+            return decode_iterative(self.adapter, self.model, questions, self.task.is_finished,
                                     self.max_source_len, self.decode, tagged=self.tagged)
-        return decode_one_pass(self.model, self.tokenizer, questions, self.max_source_len,
+        return decode_one_pass(self.adapter, self.model, questions, self.max_source_len,
                                self.max_target_len, self.decode)
 
     def on_test_epoch_start(self) -> None:
@@ -93,5 +95,5 @@ class SingleModelPath(L.LightningModule):
         evaluate.end_test_epoch(self)
 
     def configure_optimizers(self):
-        return evaluate.adamw_with_warmup(self.model.named_parameters(), self.lr, self.weight_decay,
+        return adamw_with_warmup(self.model.named_parameters(), self.lr, self.weight_decay,
                                  self.warmup_ratio, self.trainer.estimated_stepping_batches)

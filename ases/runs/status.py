@@ -27,7 +27,8 @@ def _read_json(path: Path) -> tuple[object, str | None]:
 
 
 def read_status(run_dir: Path) -> dict:
-    """A run's ``dir``, ``cell`` (the GROUP fields), ``status``, ``error`` and numeric ``metrics``.
+    """A run's ``dir``, ``cell`` (the GROUP fields), ``metric`` (the one its task is judged
+    by, or None), ``status``, ``error`` and numeric ``metrics``.
 
     Status is ``failed`` when run.json or metrics.json says so, or either is unreadable (the
     error names the file); ``incomplete`` without metrics.json (killed, or still running);
@@ -38,7 +39,7 @@ def read_status(run_dir: Path) -> dict:
         error = f"{run_dir / RUN_FILE}: not a JSON object with a 'cell'"
     cell = run["cell"] if error is None else {}
     result = {"dir": str(run_dir), "metrics": {}, "status": "failed", "error": error,
-              "seed": cell.get("seed"),
+              "seed": cell.get("seed"), "metric": None if error else run.get("metric"),
               "cell": {k: cell.get(k, "?" if k in ("task", "path") else None) for k in GROUP}}
     if error:
         return result

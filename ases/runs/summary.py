@@ -8,9 +8,9 @@ from pathlib import Path
 _LINES = (
     ("test/acc", "answer accuracy", "{:.1%}"),
     ("test/format_rate", "answer stated (format rate)", "{:.1%}"),
-    ("test/rouge1", "ROUGE-1 F1 (characters)", "{:.4f}"),
-    ("test/rouge2", "ROUGE-2 F1 (characters)", "{:.4f}"),
-    ("test/rougeL", "ROUGE-L F1 (characters)", "{:.4f}"),
+    ("test/rouge1", "ROUGE-1 F1", "{:.4f}"),
+    ("test/rouge2", "ROUGE-2 F1", "{:.4f}"),
+    ("test/rougeL", "ROUGE-L F1", "{:.4f}"),
     ("test/bleu", "BLEU of the CoT vs gold", "{:.2f}"),
     ("test/rounds_mean", "decoding rounds per example", "{:.2f}"),
     ("test/stop_max_rounds_rate", "stopped at max_rounds", "{:.1%}"),

@@ -11,26 +11,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
-from tqdm.auto import tqdm
-from transformers import AutoModelForSeq2SeqLM, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from ases.models.adapter import ModelAdapter, TokenScores
+from ases.models.factory import load_saved
 from ases.runs.cache import cache_key, cached_dir
 from ases.text.context import context
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class PieceStats:
-    """Per-token numbers of one piece under the scorer."""
-
-    entropy: np.ndarray  # (T_piece,) predictive entropy H_t = -Σ p log p, in nats
-    nll: np.ndarray  # (T_piece,) -log p(gold token)
+PieceStats = TokenScores
+"""Per-token numbers of one piece under the scorer (entropy and NLL, in nats)."""
 
 
 def piece_ids(tokenizer: PreTrainedTokenizerBase, pieces: Sequence[str]) -> list[list[int]]:
@@ -39,17 +34,18 @@ def piece_ids(tokenizer: PreTrainedTokenizerBase, pieces: Sequence[str]) -> list
     return [tokenizer(p, add_special_tokens=False)["input_ids"] for p in pieces]
 
 
-def token_stats(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
-                questions: Sequence[str], pieces: Sequence[Sequence[str]], max_source_len: int,
-                batch_size: int = 64, progress: bool = True) -> list[list[PieceStats]]:
-    """Teacher-forced entropy and NLL of every token of every piece.
+def token_stats(adapter: ModelAdapter, model: PreTrainedModel, questions: Sequence[str],
+                pieces: Sequence[Sequence[str]], max_source_len: int, batch_size: int = 64,
+                progress: bool = True) -> list[list[PieceStats]]:
+    """Teacher-forced entropy and NLL of every token of every piece, given the question.
 
-    Examples are sorted by length and padded per batch (not to a fixed length), the
-    last partial batch included, under ``torch.inference_mode``.
+    The target is the whole CoT (the pieces' tokens, then the end token) as the scorer
+    was trained; :meth:`ModelAdapter.token_scores` computes the numbers, and each piece
+    gets its own span of them.
 
     Args:
+        adapter: the scorer's model adapter (bound to the run's tokenizer).
         model: the scorer (question → whole CoT).
-        tokenizer: its tokenizer.
         questions: one per example.
         pieces: the pieces of each example's CoT.
         max_source_len: question tokens kept.
@@ -59,40 +55,18 @@ def token_stats(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
     Returns:
         For each example, one :class:`PieceStats` per piece, in order.
     """
+    tokenizer = adapter.tokenizer
     ids = [piece_ids(tokenizer, ps) for ps in pieces]
     targets = [[t for p in ex for t in p] + [tokenizer.eos_token_id] for ex in ids]
-    sources = tokenizer([context(q, []) for q in questions], truncation=True,
-                        max_length=max_source_len)["input_ids"]
-    order = sorted(range(len(questions)), key=lambda i: len(targets[i]) + len(sources[i]))
-    out: list[list[PieceStats]] = [[] for _ in questions]
-    pad = tokenizer.pad_token_id
-    model.eval()
-    batches = range(0, len(order), batch_size)
-    for start in tqdm(batches, desc="scoring pieces", disable=not progress, unit="batch"):
-        chunk = order[start : start + batch_size]
-        src = _pad([sources[i] for i in chunk], pad)  # (B, S)
-        tgt = _pad([targets[i] for i in chunk], -100)  # (B, T)
-        with torch.inference_mode():
-            logits = model(input_ids=src.to(model.device), attention_mask=(src != pad).long().to(model.device),
-                           labels=tgt.to(model.device)).logits.float()  # (B, T, V)
-            logp = torch.log_softmax(logits, dim=-1)  # (B, T, V)
-            entropy = -(logp.exp() * logp).sum(-1)  # (B, T)
-            nll = -logp.gather(-1, tgt.clamp(min=0).to(logp.device).unsqueeze(-1)).squeeze(-1)  # (B, T)
-        entropy, nll = entropy.cpu().numpy(), nll.cpu().numpy()
-        for row, i in enumerate(chunk):
-            pos = 0
-            for p in ids[i]:
-                out[i].append(PieceStats(entropy[row, pos : pos + len(p)].copy(),
-                                         nll[row, pos : pos + len(p)].copy()))
-                pos += len(p)
-    return out
-
-
-def _pad(rows: list[list[int]], value: int) -> torch.Tensor:
-    width = max(len(r) for r in rows)
-    out = torch.full((len(rows), width), value, dtype=torch.long)
-    for b, r in enumerate(rows):
-        out[b, : len(r)] = torch.tensor(r, dtype=torch.long)
+    scores = adapter.token_scores(model, [context(q, []) for q in questions], targets,
+                                  max_source_len, batch_size, progress, desc="scoring pieces")
+    out: list[list[PieceStats]] = []
+    for ex_ids, sc in zip(ids, scores, strict=True):
+        pos, stats = 0, []
+        for p in ex_ids:
+            stats.append(PieceStats(sc.entropy[pos : pos + len(p)].copy(), sc.nll[pos : pos + len(p)].copy()))
+            pos += len(p)
+        out.append(stats)
     return out
 
 
@@ -100,17 +74,17 @@ class PieceScorer:
     """A scorer model plus a cache of its token statistics.
 
     Args:
+        adapter: the run's model adapter (the scorer shares its tokenizer).
         model: the scorer.
-        tokenizer: the run's tokenizer (the scorer must share it).
         identity: what identifies the scorer in cache keys (its cache key or its path).
         cache_root: the cache root.
         max_source_len: question tokens kept.
         batch_size: examples per forward pass.
     """
 
-    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, identity: object,
+    def __init__(self, adapter: ModelAdapter, model: PreTrainedModel, identity: object,
                  cache_root: str | Path, max_source_len: int, batch_size: int = 64):
-        self.model, self.tokenizer, self.identity = model, tokenizer, identity
+        self.adapter, self.model, self.identity = adapter, model, identity
         self.cache_root, self.max_source_len, self.batch_size = cache_root, max_source_len, batch_size
 
     def stats(self, questions: Sequence[str], pieces: Sequence[Sequence[str]]) -> list[list[PieceStats]]:
@@ -119,7 +93,7 @@ class PieceScorer:
                "data": cache_key([list(questions), [list(p) for p in pieces]]), "version": 1}
 
         def build(out: Path) -> None:
-            stats = token_stats(self.model, self.tokenizer, questions, pieces,
+            stats = token_stats(self.adapter, self.model, questions, pieces,
                                 self.max_source_len, self.batch_size)
             flat = [s for ex in stats for s in ex]
             lengths = np.array([len(s.entropy) for s in flat], dtype=np.int64)
@@ -151,7 +125,7 @@ def load_scorer(path: str | Path, tokenizer: PreTrainedTokenizerBase) -> PreTrai
             f"seg.scorer.path={str(path)!r} is not a folder with saved weights; give a folder "
             "written by save_pretrained (e.g. a cached scorer under <cache_dir>/scorer/), or "
             "leave seg.scorer.path=null to train one")
-    model = AutoModelForSeq2SeqLM.from_pretrained(str(folder))
+    model = load_saved(folder)
     if model.get_input_embeddings().num_embeddings != len(tokenizer):
         raise ValueError(
             f"seg.scorer.path={str(path)!r} has a vocabulary of "

@@ -1,4 +1,9 @@
-"""The contract a task fulfils."""
+"""The contract a task fulfils: every hook the pipeline calls, with its default.
+
+A task is one class that subclasses :class:`Task` and overrides what it needs, plus its
+configs: ``conf/task/<name>.yaml`` (the class, lengths, the metric a sweeper optimizes and
+the report ranks by, ``synthetic``: the generator of ``data=synthetic``).
+"""
 
 from __future__ import annotations
 
@@ -25,10 +30,22 @@ class Task(Protocol):
         """Per-example fields for ``predictions.jsonl`` (e.g. the answer, correct)."""
         ...
 
-    # Optional: ``diagnose(example, segments) -> dict`` adds per-example fields that need
-    # the segments one by one (MWP: the round of the first wrong intermediate number).
-
     def metrics(self, examples: Sequence[Example], generated: Sequence[str],
                 judged: Sequence[dict]) -> dict[str, float]:
         """Corpus-level metrics, keyed ``test/<name>``."""
         ...
+
+    def check_example(self, example: Example) -> str | None:
+        """What makes a gold example unusable for this task (None: nothing). The loaders
+        already refuse an empty question or CoT."""
+        return None
+
+    def prepare(self, examples: Sequence[Example]) -> tuple[list[Example], dict[str, float]]:
+        """The examples as the model sees them, with ``data/*`` numbers about the change
+        (e.g. γ for reports: fewer normal findings sentences). Default: unchanged, none."""
+        return list(examples), {}
+
+    def diagnose(self, example: Example, segments: list[str]) -> dict:
+        """Per-example fields that need the generated segments one by one (MWP: the round
+        of the first wrong intermediate number). Default: none."""
+        return {}

@@ -25,16 +25,20 @@ from ases.runs.status import GROUP, find_runs, read_status
 
 ORDER = ("task", "data", "model", "gamma", "seg", "path", "beta")  # rows: baseline first (seg None)
 SAME_BASELINE = ("task", "data", "model", "gamma")  # fields a cell shares with its baseline
-DEFAULT_METRIC = {"mwp": "test/acc", "pet": "test/rougeL"}
 BASELINE = "seq2seq"
 
 
 def metric_of(task: str, runs: Sequence[dict], metric: str | None = None) -> str:
-    """The metric a task is judged by: ``metric`` if given, else mwp → test/acc, pet →
-    test/rougeL, else test/acc if any run has it, else the first ``test/*`` key (sorted)."""
-    if metric or task in DEFAULT_METRIC:
-        return metric or DEFAULT_METRIC[task]
-    keys = sorted({k for r in runs if r["cell"]["task"] == task for k in r["metrics"]})
+    """The metric a task is judged by: ``metric`` if given, else the one its runs recorded
+    (the task config's ``metric``), else test/acc if any run has it, else the first
+    ``test/*`` key (sorted)."""
+    if metric:
+        return metric
+    ours = [r for r in runs if r["cell"]["task"] == task]
+    recorded = next((r["metric"] for r in ours if r.get("metric")), None)
+    if recorded:
+        return recorded
+    keys = sorted({k for r in ours for k in r["metrics"]})
     tests = [k for k in keys if k.startswith("test/")]
     return "test/acc" if "test/acc" in keys or not tests else tests[0]
 

@@ -9,10 +9,10 @@ from dataclasses import asdict
 import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset
-from transformers import PreTrainedTokenizerBase
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from ases.data.example import Example
+from ases.models.adapter import ModelAdapter
 from ases.paths.rows import Row
 
 log = logging.getLogger(__name__)
@@ -29,26 +29,6 @@ class _Encoded(Dataset):
 
     def __getitem__(self, i: int) -> tuple[list[int], list[int], bool]:
         return self.sources[i], self.targets[i], self.is_as[i]
-
-
-class _PadCollate:
-    """Pads a batch to its own longest row (not to a fixed length)."""
-
-    def __init__(self, pad_id: int):
-        self.pad_id = pad_id
-
-    def __call__(self, batch: list[tuple[list[int], list[int], bool]]) -> dict[str, torch.Tensor]:
-        src_len = max(len(s) for s, _, _ in batch)
-        tgt_len = max(len(t) for _, t, _ in batch)
-        input_ids = torch.full((len(batch), src_len), self.pad_id, dtype=torch.long)  # (B, S)
-        attention = torch.zeros((len(batch), src_len), dtype=torch.long)  # (B, S)
-        labels = torch.full((len(batch), tgt_len), -100, dtype=torch.long)  # (B, T)
-        for b, (s, t, _) in enumerate(batch):
-            input_ids[b, : len(s)] = torch.tensor(s)
-            attention[b, : len(s)] = 1
-            labels[b, : len(t)] = torch.tensor(t)
-        is_as = torch.tensor([a for _, _, a in batch], dtype=torch.bool)  # (B,) which dual model
-        return {"input_ids": input_ids, "attention_mask": attention, "labels": labels, "is_as": is_as}
 
 
 def _examples_collate(batch: list[Example]) -> dict[str, list[dict]]:
@@ -129,7 +109,7 @@ class RowsDataModule(L.LightningDataModule):
         train_rows: rows to learn from.
         val_rows: rows for the validation loss (picks the best checkpoint).
         test_examples: problems to decode at test time.
-        tokenizer: shared by every model of the run.
+        adapter: the model family's seam: row token ids and padded batches.
         max_source_len: input tokens kept.
         max_target_len: target tokens kept.
         batch_size: training rows per batch.
@@ -141,14 +121,14 @@ class RowsDataModule(L.LightningDataModule):
     """
 
     def __init__(self, train_rows: Sequence[Row], val_rows: Sequence[Row],
-                 test_examples: Sequence[Example], tokenizer: PreTrainedTokenizerBase,
+                 test_examples: Sequence[Example], adapter: ModelAdapter,
                  max_source_len: int, max_target_len: int, batch_size: int = 32,
                  eval_batch_size: int = 64, num_workers: int = 0, seed: int = 0,
                  on_long_input: str = "truncate"):
         super().__init__()
         self.train_rows, self.val_rows = list(train_rows), list(val_rows)
         self.test_examples = list(test_examples)
-        self.tokenizer = tokenizer
+        self.adapter, self.tokenizer = adapter, adapter.tokenizer
         self.max_source_len, self.max_target_len = max_source_len, max_target_len
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.num_workers, self.seed = num_workers, seed
@@ -160,8 +140,7 @@ class RowsDataModule(L.LightningDataModule):
         self._val: _Encoded | None = None
 
     def _encode(self, rows: list[Row], split: str) -> _Encoded:
-        src = self.tokenizer([r.source for r in rows])["input_ids"]
-        tgt = self.tokenizer(text_target=[r.target for r in rows])["input_ids"]
+        src, tgt = self.adapter.encode_rows([r.source for r in rows], [r.target for r in rows])
         # Count what truncation cuts, so it is reported rather than silent.
         self.truncated[f"{split}_sources"] = sum(len(s) > self.max_source_len for s in src)
         self.truncated[f"{split}_targets"] = sum(len(t) > self.max_target_len for t in tgt)
@@ -194,7 +173,7 @@ class RowsDataModule(L.LightningDataModule):
         lengths = [len(s) + len(t) for s, t in zip(self._train.sources, self._train.targets, strict=True)]
         sampler = EpochSeededSampler(self.batch_size, lengths=lengths, seed=self.seed)
         return ResumableLoader(self._train, batch_size=self.batch_size, sampler=sampler,
-                               collate_fn=_PadCollate(self.tokenizer.pad_token_id),
+                               collate_fn=self.adapter.collate,
                                num_workers=self.num_workers, progress=self._batches_trained)
 
     def _batches_trained(self) -> tuple[int, int]:
@@ -209,7 +188,7 @@ class RowsDataModule(L.LightningDataModule):
     def val_dataloader(self) -> DataLoader:
         assert self._val is not None
         return DataLoader(self._val, batch_size=self.eval_batch_size, shuffle=False,
-                          collate_fn=_PadCollate(self.tokenizer.pad_token_id),
+                          collate_fn=self.adapter.collate,
                           num_workers=self.num_workers)
 
     def test_dataloader(self) -> DataLoader:

@@ -9,9 +9,10 @@ from collections.abc import Callable, Sequence
 import lightning as L
 import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers import PreTrainedModel
 
-from ases.decoding.loops import DecodeSettings
+from ases.decoding.settings import DecodeSettings
+from ases.models.adapter import ModelAdapter
 from ases.models.factory import build_model
 from ases.models.spec import ModelSpec
 from ases.paths.rows import Pieced, whole_rows
@@ -22,7 +23,7 @@ from ases.training.datamodule import RowsDataModule
 log = logging.getLogger(__name__)
 
 
-def fit_scorer(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase, task: Task,
+def fit_scorer(spec: ModelSpec, adapter: ModelAdapter, task: Task,
                train: Sequence[Pieced], val: Sequence[Pieced],
                make_datamodule: Callable[..., RowsDataModule], make_trainer: Callable[..., L.Trainer],
                optim: dict, seed: int) -> PreTrainedModel:
@@ -30,7 +31,7 @@ def fit_scorer(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase, task: Task,
 
     Args:
         spec: the model to build (the run's own model choice).
-        tokenizer: the run's tokenizer.
+        adapter: the run's model adapter (bound to its tokenizer).
         task: the task (its judging is unused; the module needs one).
         train: train CoTs with their pieces.
         val: validation CoTs; the weights with the lowest validation loss are returned.
@@ -40,11 +41,11 @@ def fit_scorer(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase, task: Task,
         seed: seeds the model's initialization and the batch order.
     """
     L.seed_everything(seed, workers=True)
-    module = SingleModelPath(build_model(spec, tokenizer), tokenizer, task, DecodeSettings(),
+    module = SingleModelPath(build_model(spec, adapter.tokenizer), adapter, task, DecodeSettings(),
                              iterative=False, max_source_len=spec.max_source_len,
                              max_target_len=spec.max_target_len, **optim)
     dm = make_datamodule(train_rows=whole_rows(train), val_rows=whole_rows(val), test_examples=[],
-                         tokenizer=tokenizer, max_source_len=spec.max_source_len,
+                         adapter=adapter, max_source_len=spec.max_source_len,
                          max_target_len=spec.max_target_len, seed=seed)
     with tempfile.TemporaryDirectory(prefix="ases-scorer-") as tmp:
         best = ModelCheckpoint(dirpath=tmp, filename="best", monitor="val/loss", mode="min", save_top_k=1)

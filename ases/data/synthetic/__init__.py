@@ -10,37 +10,29 @@ from ases.data.example import Example, Splits
 log = logging.getLogger(__name__)
 
 
-def _generators() -> dict[str, Callable[[int, int], list[Example]]]:
-    from ases.data.synthetic.mwp import generate_mwp
-    from ases.data.synthetic.report import generate_pet
-
-    return {"mwp": generate_mwp, "pet": generate_pet}
-
-
-def load_synthetic(task: str, n_train: int, n_val: int, n_test: int, seed: int = 1234) -> Splits:
+def load_synthetic(generate: Callable[[int, int], list[Example]], n_train: int, n_val: int,
+                   n_test: int, seed: int = 1234, name: str = "synthetic") -> Splits:
     """Generates a task's synthetic problems and splits them.
 
     A question generated twice is kept once (in the earliest split), so no test question
     is also a training question.
 
     Args:
-        task: the task name (``mwp``).
+        generate: the task's generator, ``generate(n, seed)`` (``task.synthetic``).
         n_train: training problems.
         n_val: validation problems.
         n_test: test problems.
         seed: the generator's seed.
+        name: a label for logs and errors (the task's name).
 
     Returns:
         The three splits.
     """
-    gens = _generators()
-    if task not in gens:
-        raise ValueError(f"data=synthetic has no generator for task={task!r}; known: {sorted(gens)}")
     sizes = (n_train, n_val, n_test)
     if min(sizes) < 0 or n_train == 0:
         raise ValueError(f"synthetic sizes must be >= 0 with n_train > 0, got {sizes}")
     # Generate a little extra so dropping duplicates still leaves the requested sizes.
-    pool = gens[task](int(sum(sizes) * 1.05) + 10, seed)
+    pool = generate(int(sum(sizes) * 1.05) + 10, seed)
     seen: set[str] = set()
     unique = []
     for ex in pool:
@@ -48,11 +40,11 @@ def load_synthetic(task: str, n_train: int, n_val: int, n_test: int, seed: int =
             seen.add(ex.question)
             unique.append(ex)
     if len(unique) < sum(sizes):
-        raise RuntimeError(f"the {task} generator made only {len(unique)} distinct problems")
+        raise RuntimeError(f"the {name} generator made only {len(unique)} distinct problems")
     splits = Splits(
         train=unique[:n_train],
         val=unique[n_train : n_train + n_val],
         test=unique[n_train + n_val : sum(sizes)],
     )
-    log.info("synthetic %s: %d train, %d val, %d test", task, *sizes)
+    log.info("synthetic %s: %d train, %d val, %d test", name, *sizes)
     return splits

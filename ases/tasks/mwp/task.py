@@ -8,13 +8,14 @@ from dataclasses import dataclass
 import sacrebleu
 
 from ases.data.example import Example
+from ases.tasks.base import Task
 from ases.tasks.mwp.answer import extract_answer, normalize_number, numbers_equal
 from ases.tasks.mwp.equations import find_equations, first_wrong_round
 from ases.text.pieces import split_english
 
 
 @dataclass
-class MWPTask:
+class MWPTask(Task):
     """Answer accuracy, format rate and BLEU; decoding stops at a stated answer."""
 
     min_words: int = 3

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from ases.data.example import Example
+from ases.tasks.base import Task
 from ases.tasks.report.metrics import bleu, rouge
 from ases.tasks.report.normality import LexiconNormalDetector, NormalityDetector, apply_gamma
 from ases.text.pieces_zh import split_chinese
 
 
 @dataclass
-class PETTask:
+class PETTask(Task):
     """ROUGE-1/2/L (per character) and BLEU (zh); decoding stops at an empty segment.
 
     γ (``gamma``) is our reading of the paper's "normality inclusion ratio": the share of

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from ases.load import RunLoadError
 from ases.runs.files import write_bytes_atomic, write_json_atomic, write_text_atomic
 from ases.tools.analysis.nll import gold_nll
 from ases.tools.analysis.report import (
@@ -60,8 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise AnalysisError("no reference segmentation: give at least one uni or dual run, or "
                                 "--reference RUN_DIR of one (seq2seq runs use no segments)")
         runs = {d: load_run(d, args.device) for d in dirs}
-    except AnalysisError as err:
-        print(f"ases.tools.analysis: error: {err}", file=sys.stderr)
+    except RunLoadError as err:
+        print(f"ases-analysis: error: {err}", file=sys.stderr)
         return 2
     ref = runs[ref_dir]
     examples = ref.splits.test[: args.max_examples]

@@ -4,53 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-import torch
-from tqdm.auto import tqdm
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
-
 from ases.data.example import Example
+from ases.load import Run
 from ases.segment.base import AS, ES, SegmentedCoT
 from ases.segment.scorer import token_stats
 from ases.text.context import add_tag, context
-from ases.tools.analysis.runs import Run
 
 TYPES = (ES, AS)
-
-
-def target_nll(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, sources: Sequence[str],
-               targets: Sequence[list[int]], max_source_len: int, batch_size: int = 32,
-               progress: bool = True) -> list[np.ndarray]:
-    """Teacher-forced -log p of every target token given its source.
-
-    Length-sorted batches padded to their own longest row, under ``torch.inference_mode``.
-    Sources are truncated as in training; targets get no end-of-sequence token (the
-    decoder is causal, so it changes no earlier token's NLL).
-
-    Returns:
-        One array of shape ``(len(target),)`` per source, in input order.
-    """
-    src_ids = tokenizer(list(sources), truncation=True, max_length=max_source_len)["input_ids"]
-    order = sorted(range(len(sources)), key=lambda i: len(src_ids[i]) + len(targets[i]))
-    out: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(sources)
-    pad = tokenizer.pad_token_id
-    for start in tqdm(range(0, len(order), batch_size), desc="gold NLL", disable=not progress,
-                      unit="batch"):
-        chunk = order[start : start + batch_size]
-        src = torch.full((len(chunk), max(len(src_ids[i]) for i in chunk)), pad)  # (B, S)
-        tgt = torch.full((len(chunk), max(len(targets[i]) for i in chunk)), -100)  # (B, T)
-        for b, i in enumerate(chunk):
-            src[b, : len(src_ids[i])] = torch.tensor(src_ids[i])
-            tgt[b, : len(targets[i])] = torch.tensor(targets[i])
-        with torch.inference_mode():
-            logits = model(input_ids=src.to(model.device), attention_mask=(src != pad).long().to(model.device),
-                           labels=tgt.to(model.device)).logits.float()  # (B, T, V)
-            logp = torch.log_softmax(logits, dim=-1)  # (B, T, V)
-            nll = -logp.gather(-1, tgt.clamp(min=0).to(logp.device).unsqueeze(-1)).squeeze(-1)  # (B, T)
-        nll = nll.cpu().numpy()
-        for b, i in enumerate(chunk):
-            out[i] = nll[b, : len(targets[i])].copy()
-    return out
 
 
 def _segment_jobs(run: Run, reference: Sequence[SegmentedCoT]) -> dict[str, list[tuple]]:
@@ -99,7 +59,7 @@ def gold_nll(run: Run, reference_segmented: Sequence[SegmentedCoT], examples: Se
         raise ValueError("reference_segmented must hold the examples' CoTs, in the same order")
     sums = [{t: [0.0, 0] for t in TYPES} for _ in examples]  # per example, per tag: [nll sum, tokens]
     if not run.uses_segments:
-        stats = token_stats(run.models["model"], run.tokenizer, [ex.question for ex in examples],
+        stats = token_stats(run.adapter, run.models["model"], [ex.question for ex in examples],
                             [s.pieces for s in reference_segmented], run.spec.max_source_len,
                             batch_size, progress)
         for acc, ex_stats, ref in zip(sums, stats, reference_segmented, strict=True):
@@ -108,8 +68,11 @@ def gold_nll(run: Run, reference_segmented: Sequence[SegmentedCoT], examples: Se
                 acc[t][1] += len(piece.nll)
     else:
         for key, jobs in _segment_jobs(run, reference_segmented).items():
-            nlls = target_nll(run.models[key], run.tokenizer, [j[2] for j in jobs],
-                              [j[3] for j in jobs], run.spec.max_source_len, batch_size, progress)
+            # no end-of-sequence token: the decoder is causal, so it changes no earlier NLL
+            scores = run.adapter.token_scores(run.models[key], [j[2] for j in jobs],
+                                              [j[3] for j in jobs], run.spec.max_source_len,
+                                              batch_size, progress, desc="gold NLL")
+            nlls = [sc.nll for sc in scores]
             for (i, t, _, _, skip), nll in zip(jobs, nlls, strict=True):
                 sums[i][t][0] += float(nll[skip:].sum())
                 sums[i][t][1] += len(nll) - skip

@@ -1,0 +1,65 @@
+"""The model seam: what every stage needs from a model family, behind one Protocol.
+
+The datamodule builds batches with :meth:`ModelAdapter.encode_rows` and
+:meth:`ModelAdapter.collate`; the scorer and the analysis read teacher-forced token
+statistics with :meth:`ModelAdapter.token_scores`; the decoders write text with
+:meth:`ModelAdapter.generate`. One implementation per architecture (``seq2seq`` for
+T5/mT5/BART in :mod:`ases.models.seq2seq`); nothing outside ``models/`` names a model class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+
+@dataclass
+class TokenScores:
+    """Teacher-forced numbers of one target's tokens."""
+
+    entropy: np.ndarray  # (T,) predictive entropy H_t = -Σ p log p, in nats
+    nll: np.ndarray  # (T,) -log p(gold token)
+
+
+EncodedRow = tuple[list[int], list[int], bool]
+"""(source ids, target ids, is an AS row): one training row after :meth:`encode_rows`."""
+
+
+@runtime_checkable
+class ModelAdapter(Protocol):
+    """Batches, token scores and generation for one model family.
+
+    An adapter is bound to the run's tokenizer and takes the model as an argument, so
+    the dual path's two models share one adapter.
+    """
+
+    arch: str
+    """``seq2seq`` (encoder-decoder)."""
+    tokenizer: PreTrainedTokenizerBase
+
+    def encode_rows(self, sources: Sequence[str], targets: Sequence[str]
+                    ) -> tuple[list[list[int]], list[list[int]]]:
+        """Token ids of each row's source and target (with the end token), untruncated."""
+        ...
+
+    def collate(self, batch: Sequence[EncodedRow]) -> dict[str, torch.Tensor]:
+        """A training batch: padded to its own longest row, loss on the targets only;
+        ``is_as`` (B,) says which dual model learns each row."""
+        ...
+
+    def token_scores(self, model: PreTrainedModel, sources: Sequence[str],
+                     targets: Sequence[list[int]], max_source_len: int, batch_size: int = 64,
+                     progress: bool = True, desc: str = "scoring") -> list[TokenScores]:
+        """Entropy and NLL of every target token given its source, in input order."""
+        ...
+
+    def generate(self, model: PreTrainedModel, sources: Sequence[str], max_source_len: int,
+                 max_new_tokens: int, num_beams: int = 1, min_new_tokens: int = 0,
+                 engine: str = "ases") -> list[str]:
+        """One batched generation call: each source's continuation, stripped."""
+        ...

@@ -1,0 +1,105 @@
+"""The model seam for encoder-decoder models (T5, mT5, BART): source → target."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from ases.models.adapter import EncodedRow, TokenScores
+from ases.models.greedy import greedy_generate, plain_greedy
+
+
+def pad(rows: Sequence[Sequence[int]], value: int) -> torch.Tensor:
+    """Right-pads token id lists to the longest one: (B, T)."""
+    width = max(len(r) for r in rows)
+    out = torch.full((len(rows), width), value, dtype=torch.long)
+    for b, r in enumerate(rows):
+        out[b, : len(r)] = torch.tensor(list(r), dtype=torch.long)
+    return out
+
+
+class Seq2SeqAdapter:
+    """The encoder reads the source, the decoder writes the target.
+
+    Args:
+        tokenizer: the run's tokenizer (shared by every model of the run).
+    """
+
+    arch = "seq2seq"
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase):
+        self.tokenizer = tokenizer
+
+    def encode_rows(self, sources: Sequence[str], targets: Sequence[str]
+                    ) -> tuple[list[list[int]], list[list[int]]]:
+        src = self.tokenizer(list(sources))["input_ids"]
+        tgt = self.tokenizer(text_target=list(targets))["input_ids"]
+        return src, tgt
+
+    def collate(self, batch: Sequence[EncodedRow]) -> dict[str, torch.Tensor]:
+        pad_id = self.tokenizer.pad_token_id
+        src_len = max(len(s) for s, _, _ in batch)
+        tgt_len = max(len(t) for _, t, _ in batch)
+        input_ids = torch.full((len(batch), src_len), pad_id, dtype=torch.long)  # (B, S)
+        attention = torch.zeros((len(batch), src_len), dtype=torch.long)  # (B, S)
+        labels = torch.full((len(batch), tgt_len), -100, dtype=torch.long)  # (B, T)
+        for b, (s, t, _) in enumerate(batch):
+            input_ids[b, : len(s)] = torch.tensor(s)
+            attention[b, : len(s)] = 1
+            labels[b, : len(t)] = torch.tensor(t)
+        is_as = torch.tensor([a for _, _, a in batch], dtype=torch.bool)  # (B,) which dual model
+        return {"input_ids": input_ids, "attention_mask": attention, "labels": labels, "is_as": is_as}
+
+    def token_scores(self, model: PreTrainedModel, sources: Sequence[str],
+                     targets: Sequence[list[int]], max_source_len: int, batch_size: int = 64,
+                     progress: bool = True, desc: str = "scoring") -> list[TokenScores]:
+        """Teacher-forced entropy and NLL of every target token.
+
+        Rows are sorted by length and padded per batch (not to a fixed length), the last
+        partial batch included, under ``torch.inference_mode``; sources are truncated to
+        ``max_source_len`` as in training. The decoder is causal, so a target token's
+        numbers do not depend on what follows it.
+        """
+        tok = self.tokenizer
+        src_ids = tok(list(sources), truncation=True, max_length=max_source_len)["input_ids"]
+        order = sorted(range(len(sources)), key=lambda i: len(targets[i]) + len(src_ids[i]))
+        out: list[TokenScores] = [TokenScores(np.zeros(0, np.float32), np.zeros(0, np.float32))
+                                  for _ in sources]
+        model.eval()
+        for start in tqdm(range(0, len(order), batch_size), desc=desc, disable=not progress,
+                          unit="batch"):
+            chunk = order[start : start + batch_size]
+            src = pad([src_ids[i] for i in chunk], tok.pad_token_id)  # (B, S)
+            tgt = pad([targets[i] for i in chunk], -100)  # (B, T)
+            with torch.inference_mode():
+                logits = model(input_ids=src.to(model.device),
+                               attention_mask=(src != tok.pad_token_id).long().to(model.device),
+                               labels=tgt.to(model.device)).logits.float()  # (B, T, V)
+                logp = torch.log_softmax(logits, dim=-1)  # (B, T, V)
+                entropy = -(logp.exp() * logp).sum(-1)  # (B, T)
+                nll = -logp.gather(-1, tgt.clamp(min=0).to(logp.device).unsqueeze(-1)).squeeze(-1)
+            entropy, nll = entropy.cpu().numpy(), nll.cpu().numpy()  # (B, T)
+            for row, i in enumerate(chunk):
+                n = len(targets[i])
+                out[i] = TokenScores(entropy[row, :n].copy(), nll[row, :n].copy())
+        return out
+
+    def generate(self, model: PreTrainedModel, sources: Sequence[str], max_source_len: int,
+                 max_new_tokens: int, num_beams: int = 1, min_new_tokens: int = 0,
+                 engine: str = "ases") -> list[str]:
+        """Greedy decoding that drops finished rows (:func:`greedy_generate`) where it
+        writes what ``generate`` would; otherwise ``model.generate``."""
+        enc = self.tokenizer(list(sources), padding=True, truncation=True,
+                             max_length=max_source_len, return_tensors="pt").to(model.device)
+        if engine == "ases" and plain_greedy(model, num_beams):
+            out = greedy_generate(model, enc["input_ids"], enc["attention_mask"], max_new_tokens,
+                                  min_new_tokens)
+        else:
+            with torch.inference_mode():
+                out = model.generate(**enc, max_new_tokens=max_new_tokens, num_beams=num_beams,
+                                     do_sample=False, min_new_tokens=min_new_tokens or None)
+        return [t.strip() for t in self.tokenizer.batch_decode(out, skip_special_tokens=True)]
