@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         args.steps, args.batch_size, args.examples = 3, 8, 16
 
     task = MWPTask()
-    splits = load_synthetic(generate_mwp, 300 if dry else 4000, 10, args.examples, name="mwp")
+    splits = load_synthetic(generate_mwp, "mwp", 300 if dry else 4000, 10, args.examples)
     spec = ModelSpec(vocab_size=8000, max_source_len=384, max_target_len=256)
     tok = build_tokenizer(spec, [t for ex in splits.train for t in (ex.question, ex.cot)],
                           args.cache)

@@ -3,13 +3,7 @@ import math
 import pytest
 from rouge_score import rouge_scorer
 
-from ases.tasks.report.metrics import bleu, rouge, tokens
-
-
-def test_tokens_split_chinese_by_character_and_keep_numbers():
-    assert tokens("胰头癌，SUVmax：3.6。") == ["胰", "头", "癌", "suvmax", "3.6"]
-    assert tokens("２.3cm×1.8cm") == ["2.3", "cm", "1.8", "cm"]  # full width → NFKC
-    assert tokens("，。；、 ") == []
+from ases.tasks.report.metrics import bleu, rouge
 
 
 def test_rouge_hand_worked_chinese_pair():

@@ -20,7 +20,7 @@ class DecodeSettings:
     """1 = greedy."""
     max_new_tokens: int = 96
     """Tokens per generated segment (iterative paths)."""
-    max_rounds: int = 10
+    max_rounds: int = 8
     """Segments per example at most; an example still going then stops."""
     min_new_tokens: int = 0
     """Tokens every generation call writes at least (0: the model decides; benchmarks set

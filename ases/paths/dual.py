@@ -40,7 +40,7 @@ class DualPath(L.LightningModule):
 
     def __init__(self, model: PreTrainedModel, as_model: PreTrainedModel,
                  adapter: ModelAdapter, task: Task, decode: DecodeSettings,
-                 max_source_len: int, max_target_len: int, lr: float = 1e-3,
+                 max_source_len: int, max_target_len: int, lr: float = 2e-3,
                  weight_decay: float = 0.01, warmup_ratio: float = 0.05):
         super().__init__()
         self.save_hyperparameters({

@@ -41,7 +41,7 @@ class SingleModelPath(L.LightningModule):
 
     def __init__(self, model: PreTrainedModel, adapter: ModelAdapter, task: Task,
                  decode: DecodeSettings, iterative: bool, max_source_len: int,
-                 max_target_len: int, lr: float = 1e-3, weight_decay: float = 0.01,
+                 max_target_len: int, lr: float = 2e-3, weight_decay: float = 0.01,
                  warmup_ratio: float = 0.05, tagged: bool = False):
         super().__init__()
         self.save_hyperparameters({

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,44 +9,9 @@ from typing import Any
 from rouge_score import rouge_scorer
 from sacrebleu.metrics import BLEU
 
+from ases.text.words import WordTokenizer, words
+
 METRICS = ("rougeL", "bleu")
-
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana + CJK ideographs
-_TOKEN = re.compile(
-    rf"[{_CJK}]"  # one CJK character per token: Chinese has no spaces
-    r"|\d+(?:[.,:]\d+)*"  # 3.5, 1,200, 2:30 stay whole; a sentence-final "." does not stick
-    rf"|[^\W\d_{_CJK}]+"  # a run of letters
-)
-
-
-def words(text: str, lowercase: bool = True) -> list[str]:
-    """Splits text into the tokens both similarity metrics compare.
-
-    Unlike rouge-score's default tokenizer (which deletes every character outside
-    ``[a-z0-9]``, so all Chinese text and the dots in ``3.5``), this keeps numbers
-    with their inner ``.``, ``,`` and ``:`` whole, makes each CJK character a token,
-    and drops punctuation and symbols (``$``, ``=``, ``%``).
-
-    Args:
-        text: any text.
-        lowercase: whether to lower-case it first.
-
-    Returns:
-        The tokens in order, e.g. ``words("Pay $1,200 at 2:30.") == ["pay", "1,200",
-        "at", "2:30"]`` and ``words("未见异常") == ["未", "见", "异", "常"]``.
-    """
-    return _TOKEN.findall(text.lower() if lowercase else text)
-
-
-@dataclass
-class _Words:
-    """The ``tokenize`` object rouge-score expects, wrapping :func:`words`."""
-
-    lowercase: bool
-
-    def tokenize(self, text: str) -> list[str]:
-        return words(text, self.lowercase)
-
 
 @dataclass
 class SimilaritySegmenter:
@@ -87,7 +51,7 @@ class SimilaritySegmenter:
         if self.metric not in METRICS:
             raise ValueError(f"seg.metric={self.metric!r} is unknown; choose one of {METRICS}")
         # Built once, not per piece (the full GSM8K train split, 41k pieces, takes ~8 s).
-        self._rouge = rouge_scorer.RougeScorer(["rougeL"], tokenizer=_Words(self.lowercase))
+        self._rouge = rouge_scorer.RougeScorer(["rougeL"], tokenizer=WordTokenizer(self.lowercase))
         self._bleu = BLEU(tokenize="none", smooth_method="exp", effective_order=True)
 
     def score(self, questions: Sequence[str], pieces: Sequence[Sequence[str]]) -> list[list[float]]:

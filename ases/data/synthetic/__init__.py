@@ -10,8 +10,8 @@ from ases.data.example import Example, Splits
 log = logging.getLogger(__name__)
 
 
-def load_synthetic(generate: Callable[[int, int], list[Example]], n_train: int, n_val: int,
-                   n_test: int, seed: int = 1234, name: str = "synthetic") -> Splits:
+def load_synthetic(generate: Callable[[int, int], list[Example]], name: str, n_train: int,
+                   n_val: int, n_test: int, seed: int = 1234) -> Splits:
     """Generates a task's synthetic problems and splits them.
 
     A question generated twice is kept once (in the earliest split), so no test question
@@ -19,11 +19,11 @@ def load_synthetic(generate: Callable[[int, int], list[Example]], n_train: int, 
 
     Args:
         generate: the task's generator, ``generate(n, seed)`` (``task.synthetic``).
+        name: a label for logs and errors (the task's name).
         n_train: training problems.
         n_val: validation problems.
         n_test: test problems.
         seed: the generator's seed.
-        name: a label for logs and errors (the task's name).
 
     Returns:
         The three splits.

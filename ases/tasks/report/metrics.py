@@ -2,49 +2,20 @@
 
 rouge-score's default tokenizer lower-cases and keeps only ``[a-z0-9]``: every Chinese
 character disappears and a Chinese pair scores 0 however close it is. Here ROUGE runs on
-:func:`tokens` (one token per CJK character, Latin words and numbers whole), and BLEU
-uses sacrebleu's ``zh`` tokenizer, which also splits Chinese into characters.
+:func:`ases.text.words.words` (one token per CJK character, words and numbers whole), and
+BLEU uses sacrebleu's ``zh`` tokenizer, which also splits Chinese into characters.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 
 import sacrebleu
 from rouge_score import rouge_scorer
 
+from ases.text.words import WordTokenizer
+
 ROUGE_KEYS = ("rouge1", "rouge2", "rougeL")
-
-# One CJK ideograph (unified, extension A, compatibility), a number with its decimals
-# (3.6, 2023), or a run of Latin letters. Everything else (punctuation, white space) is
-# dropped. "60min" gives "60", "min"; "1,200" gives "1", "200".
-_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\d+(?:\.\d+)*|[a-z]+")
-
-
-def tokens(text: str) -> list[str]:
-    """Splits text into ROUGE tokens: CJK characters one by one, numbers, Latin words.
-
-    The text is NFKC-normalized first (full-width ``３`` and ``Ｃ`` become ``3`` and
-    ``C``) and lower-cased; punctuation and white space are dropped.
-
-    Args:
-        text: Chinese, English or mixed text.
-
-    Returns:
-        The tokens in order.
-    """
-    return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
-
-
-class CharTokenizer:
-    """The ``tokenize(text)`` object rouge-score accepts in place of its own."""
-
-    def tokenize(self, text: str) -> list[str]:
-        """See :func:`tokens`."""
-        return tokens(text)
-
 
 def _check_pairs(predictions: Sequence[str], references: Sequence[str]) -> None:
     if isinstance(predictions, str) or isinstance(references, str):
@@ -70,7 +41,7 @@ def rouge(predictions: Sequence[str], references: Sequence[str]) -> dict[str, fl
     _check_pairs(predictions, references)
     if not predictions:
         return dict.fromkeys(ROUGE_KEYS, 0.0)
-    scorer = rouge_scorer.RougeScorer(list(ROUGE_KEYS), tokenizer=CharTokenizer())
+    scorer = rouge_scorer.RougeScorer(list(ROUGE_KEYS), tokenizer=WordTokenizer())
     totals = dict.fromkeys(ROUGE_KEYS, 0.0)
     for pred, ref in zip(predictions, references, strict=True):
         scores = scorer.score(ref, pred)  # score(target, prediction)
