@@ -10,8 +10,20 @@ ARGS ?=
 
 .PHONY: help venv run smoke test test-fast bench bench-profile bench-gpu lint format clean
 
-help:  ## list the targets
+help:  ## list the targets and the package layout
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@echo
+	@echo "ases/ in the order a run flows (a stage imports only earlier ones, and text/ and runs/):"
+	@echo "  text/ runs/   shared helpers: context(), pieces, words; atomic files, cache, cells, status"
+	@echo "  data/         examples, checks, loaders (gsm8k, cpet11k, files), synthetic/"
+	@echo "  tasks/        the Task protocol; mwp/, report/"
+	@echo "  models/       ModelSpec, tokenizers, the ModelAdapter seam (seq2seq)"
+	@echo "  decoding/     one-pass, uni and dual decoding loops"
+	@echo "  segment/      segmenters, beta tagging and merging, the scorer"
+	@echo "  paths/        rows; seq2seq/uni and dual LightningModules; optimizer"
+	@echo "  training/     datamodule, checkpoints, resume, loggers, scorer fit"
+	@echo "  config.py pipeline.py load.py run.py   typed config, stages, load_run, entry"
+	@echo "  tools/        ases-report, ases-show, ases-analysis"
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -15,7 +15,26 @@ from omegaconf import DictConfig, OmegaConf
 
 from ases.decoding.settings import DecodeSettings
 from ases.models.spec import ModelSpec
-from ases.runs.cells import cell_of
+
+
+def cell_of(cfg: DictConfig) -> dict[str, Any]:
+    """The grid choices of a composed config.
+
+    ``seg`` and ``beta`` are None for paths that use no segments (the seq2seq baseline),
+    and ``gamma`` is None for tasks without it, so equal cells compare equal.
+    """
+    uses_segments = bool(cfg.path.uses_segments)
+    gamma = cfg.task.get("gamma")
+    return {
+        "task": str(cfg.task.name),
+        "data": str(cfg.data.name),
+        "seg": str(cfg.seg.name) if uses_segments else None,
+        "path": str(cfg.path.name) + ("-tagged" if cfg.path.tagged else ""),
+        "beta": float(cfg.seg.beta) if uses_segments else None,
+        "gamma": float(gamma) if gamma is not None else None,
+        "model": str(cfg.model.name),
+        "seed": int(cfg.seed),
+    }
 
 
 @dataclass(frozen=True)

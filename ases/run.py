@@ -17,10 +17,11 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
+from ases.config import cell_of
 from ases.pipeline import train
-from ases.runs.cells import RUN_FILE, cell_of, register_resolvers
+from ases.runs.cells import RUN_FILE, register_resolvers
 from ases.runs.distributed import children_rerun_this_job, is_rank_zero
 from ases.runs.files import write_json_atomic, write_text_atomic
 from ases.runs.status import read_status
@@ -75,7 +76,7 @@ def main(cfg: DictConfig) -> float | None:
     resume = bool(cfg.resume) or int(os.environ.get("SLURM_RESTART_COUNT") or 0) > 0
     if resume:
         run_dir = find_run(cfg.resume or True, run_dir, overrides)
-        check_same_config(run_dir, cfg)
+        check_same_config(run_dir, OmegaConf.to_container(cfg, resolve=True))
         done = read_status(run_dir)
         if done["status"] == "completed":
             finished = done["metrics"]
@@ -84,7 +85,7 @@ def main(cfg: DictConfig) -> float | None:
                 print(format_summary(finished, run_dir))
             return finished.get(cfg.optimized_metric)
     if is_rank_zero():
-        write_json_atomic(run_dir / CONFIG_FILE, snapshot(cfg))
+        write_json_atomic(run_dir / CONFIG_FILE, snapshot(OmegaConf.to_container(cfg, resolve=True)))
     metric = str(cfg.optimized_metric)
     _record(run_dir, cell, metric, overrides, "running")
     failed = True

@@ -1,4 +1,4 @@
-"""Examples and the loaders that produce them."""
+"""Stage 1, data: examples, their checks, loaders (gsm8k, cpet11k, files) and synthetic/ generators. Imports text/ and runs/ only."""
 
 from ases.data.example import Example, Splits
 

@@ -29,7 +29,7 @@ def _resolve(path: str) -> Path:
         raise FileNotFoundError(f"data.path={path!r} holds none of {FILE_NAMES}")
     if not p.is_file():
         raise FileNotFoundError(f"data.path={path!r} does not exist; give the cPET-11K CSV "
-                                "(plain or .gz) or its folder, e.g. ../shared/data/cpet11k")
+                                "(plain or .gz) or its folder, e.g. /path/to/cpet11k")
     return p
 
 
@@ -94,7 +94,7 @@ def load_cpet11k(path: str | None, split: tuple[float, float, float] = (0.8, 0.1
         on_bad_row: ``error`` stops at a row that cannot be read; ``skip`` drops and counts it.
     """
     if path is None:
-        raise FileNotFoundError("data=cpet11k needs data.path (e.g. ../shared/data/cpet11k)")
+        raise FileNotFoundError("data=cpet11k needs data.path (e.g. /path/to/cpet11k)")
     if abs(sum(split) - 1.0) > 1e-6 or min(split) < 0:
         raise ValueError(f"data.split must be three fractions summing to 1, got {list(split)}")
     bad: list[str] | None = [] if on_bad_row == "skip" else None

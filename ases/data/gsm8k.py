@@ -86,7 +86,7 @@ def _from_hub() -> tuple[list[dict], list[dict]]:
         raise DataNotFoundError(
             f"could not load {HUB_ID} from the Hugging Face hub ({type(err).__name__}). "
             "Offline, point at local files instead: data.path=/path/to/gsm8k "
-            "(a folder with train.jsonl and test.jsonl, e.g. ../shared/data/gsm8k)."
+            "(a folder with train.jsonl and test.jsonl, e.g. /path/to/gsm8k)."
         ) from err
     return list(ds["train"]), list(ds["test"])
 
@@ -115,7 +115,7 @@ def load_gsm8k(path: str | None = None, val_size: int = 500, seed: int = 1234,
         if missing:
             raise DataNotFoundError(
                 f"data.path={path!r} has no {' or '.join(missing)}; give a folder holding "
-                "GSM8K's train.jsonl and test.jsonl (e.g. ../shared/data/gsm8k)."
+                "GSM8K's train.jsonl and test.jsonl (e.g. /path/to/gsm8k)."
             )
         train = _read_jsonl(folder / "train.jsonl", "train", bad)
         test = _read_jsonl(folder / "test.jsonl", "test", bad)

@@ -1,1 +1,1 @@
-"""Decoding: settings and the one-pass and iterative (uni, dual) loops. Imports data, tasks, models."""
+"""Stage 4, decoding: settings and the one-pass and iterative (uni, dual) loops over a model adapter. Imports data, tasks, models."""

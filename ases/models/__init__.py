@@ -1,1 +1,1 @@
-"""Tokenizers and seq2seq models: the tiny embedded default and hub checkpoints."""
+"""Stage 3, models: ModelSpec, tokenizers, and the ModelAdapter seam (batches, token scores, generation) per architecture. Imports data, tasks."""

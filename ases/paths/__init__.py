@@ -1,1 +1,1 @@
-"""LightningModules, one per path (``conf/path/*.yaml`` picks one)."""
+"""Stage 6, paths: training rows and the LightningModules (seq2seq/uni, dual), test records, the optimizer. Imports every stage before it."""

@@ -1,6 +1,6 @@
 """Which cell of the grid a run is: the choices a report groups by and a dashboard names.
 
-``run.json`` in every run directory holds ``cell_of(cfg)`` and the run's status, so a
+``run.json`` in every run directory holds the cell (:func:`ases.config.cell_of`) and the run's status, so a
 report needs nothing but the run directories (e.g. copied back from a cluster).
 """
 
@@ -8,29 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 RUN_FILE = "run.json"
-
-
-def cell_of(cfg: DictConfig) -> dict[str, Any]:
-    """The grid choices of a composed config.
-
-    ``seg`` and ``beta`` are None for paths that use no segments (the seq2seq baseline),
-    and ``gamma`` is None for tasks without it, so equal cells compare equal.
-    """
-    uses_segments = bool(cfg.path.uses_segments)
-    gamma = cfg.task.get("gamma")
-    return {
-        "task": str(cfg.task.name),
-        "data": str(cfg.data.name),
-        "seg": str(cfg.seg.name) if uses_segments else None,
-        "path": str(cfg.path.name) + ("-tagged" if cfg.path.tagged else ""),
-        "beta": float(cfg.seg.beta) if uses_segments else None,
-        "gamma": float(gamma) if gamma is not None else None,
-        "model": str(cfg.model.name),
-        "seed": int(cfg.seed),
-    }
 
 
 def cell_name(cell: dict[str, Any], with_seed: bool = True) -> str:

@@ -1,1 +1,1 @@
-"""Tasks: how a CoT splits, when decoding stops, and how outputs are judged."""
+"""Stage 2, tasks: how a CoT splits, when decoding stops, how outputs are judged (mwp/, report/). Imports data."""

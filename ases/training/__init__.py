@@ -1,1 +1,1 @@
-"""Training: the datamodule, checkpoints, resume, the scorer fit. Imports every earlier stage."""
+"""Stage 7, training: the datamodule, checkpoints, resume, loggers, fitting the scorer. Imports every stage before it."""

@@ -40,7 +40,7 @@ def make_logger(node: dict[str, Any] | None, cell: dict[str, Any], config: dict[
 
     Args:
         node: the ``logger`` config (with ``_target_``), or None for no logger.
-        cell: the run's grid cell (:func:`ases.runs.cells.cell_of`).
+        cell: the run's grid cell (:func:`ases.config.cell_of`).
         config: the resolved config, logged as the run's hyperparameters.
         run_dir: the run folder.
         resume: whether this run continues a killed one.

@@ -13,8 +13,6 @@ import json
 import logging
 from pathlib import Path
 
-from omegaconf import DictConfig, OmegaConf
-
 from ases.runs.cells import RUN_FILE
 from ases.runs.files import flatten
 
@@ -24,9 +22,8 @@ CONFIG_FILE = "config.json"
 _FREE = ("resume", "cache_dir")
 
 
-def snapshot(cfg: DictConfig) -> dict:
+def snapshot(resolved: dict) -> dict:
     """The resolved config without the keys a continuation may change."""
-    resolved = OmegaConf.to_container(cfg, resolve=True)
     return {k: v for k, v in resolved.items() if k not in _FREE}
 
 
@@ -73,12 +70,12 @@ def find_run(resume: object, output_dir: Path, overrides: list[str]) -> Path:
     return output_dir
 
 
-def check_same_config(run_dir: Path, cfg: DictConfig) -> None:
-    """Refuses to continue a run folder written under another config."""
+def check_same_config(run_dir: Path, resolved: dict) -> None:
+    """Refuses to continue a run folder written under another (resolved) config."""
     path = run_dir / CONFIG_FILE
     if not path.is_file():
         return
-    diff = differences(json.loads(path.read_text()), snapshot(cfg))
+    diff = differences(json.loads(path.read_text()), snapshot(resolved))
     if diff:
         shown = "; ".join(diff[:8]) + (f"; and {len(diff) - 8} more" if len(diff) > 8 else "")
         raise ValueError(f"{run_dir} belongs to a different config, so it cannot be resumed "

@@ -58,6 +58,6 @@ class GridSweeper(BasicSweeper):
         """The cell's overrides, without seg choices where its path ignores them."""
         assert self.hydra_context is not None and self.config is not None
         cfg = self.hydra_context.config_loader.load_sweep_config(self.config, list(cell))
-        if cfg.path.get("uses_segments", True):
+        if cfg.path.uses_segments:
             return tuple(cell)
         return tuple(o for o in cell if not _is_seg_override(o))
