@@ -44,19 +44,11 @@ def _test_cache(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[str, Path]:
-    """One tiny finished run per path, trained once for the module."""
-    from ases.pipeline import train
-
-    root = tmp_path_factory.mktemp("analysis_runs")
-    out = {}
-    with _test_cache(tmp_path_factory):
-        for path in ("seq2seq", "uni", "dual"):
-            cfg = compose_cfg([f"path={path}", "seg=location", "debug=fast", "data.limit.test=8"])
-            train(cfg, root / path)
-            _write_config(root / path, cfg)
-            out[path] = root / path
-    return out
+def runs(smoke_sweep) -> dict[str, Path]:
+    """The smoke grid's finished MWP run of each path (location segmentation), trained
+    once for the session; the tests only read them."""
+    return {"seq2seq": smoke_sweep.job("mwp-seq2seq"), "uni": smoke_sweep.job("mwp-location-uni"),
+            "dual": smoke_sweep.job("mwp-location-dual")}
 
 
 def _one_line_error(capsys) -> str:
@@ -100,12 +92,12 @@ def test_command_writes_table_plots_and_json(runs, tmp_path, capsys):
     rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
     assert len(rows) == 4  # header + one per run
     for path in ("seq2seq", "uni", "dual"):
-        assert any(r.startswith(f"| {path} | {path} |") for r in rows)
+        assert any(r.startswith(f"| {runs[path].name} | {path} |") for r in rows)
     for name in ("nll_by_type.png", "loss_curves.png"):
         assert (out / name).read_bytes()[:8] == PNG
     data = json.loads((out / "analysis.json").read_text())
     by_path = {r["path"]: r for r in data["runs"]}
-    assert data["reference"]["run"] == str(runs["uni"]) and data["reference"]["n_examples"] == 8
+    assert data["reference"]["run"] == str(runs["uni"]) and data["reference"]["n_examples"] == 16
     # Every path scores the same gold tokens, tagged the same way.
     assert len({(r["tokens_es"], r["tokens_as"]) for r in data["runs"]}) == 1
     assert by_path["uni"]["tokens_es"] > 0 and by_path["uni"]["tokens_as"] > 0
@@ -117,7 +109,8 @@ def test_command_writes_table_plots_and_json(runs, tmp_path, capsys):
     # One computed sentence per AS-ES run, against the seq2seq run.
     for path in ("uni", "dual"):
         r, base = by_path[path], by_path["seq2seq"]
-        sentence = next(line for line in table.splitlines() if line.startswith(f"- `{path}`"))
+        sentence = next(line for line in table.splitlines()
+                        if line.startswith(f"- `{runs[path].name}`"))
         lower = (r["nll_as"] < base["nll_as"], r["nll_es"] < base["nll_es"])
         expected = {(True, True): "on both", (True, False): "on AS tokens only",
                     (False, True): "on ES tokens only", (False, False): "on neither"}[lower]
@@ -178,7 +171,9 @@ def test_segment_paths_match_a_hand_computation(runs, reference, path):
 def test_tagged_uni_counts_only_the_text_tokens(runs, reference):
     _, examples, segmented = reference
     run = load_run(runs["uni"])
-    tagged = dataclasses.replace(run, cfg=OmegaConf.merge(run.cfg, {"path": {"tagged": True}}))
+    tagged = dataclasses.replace(run, cfg=OmegaConf.merge(run.cfg, {"path": {"tagged": True}}),
+                                 rc=dataclasses.replace(run.rc, tagged=True))
+    assert tagged.tagged and not run.tagged
     ref, pairs = segmented[0], []
     texts = [s.text for s in ref.segments]
     for k, seg in enumerate(ref.segments):
@@ -229,10 +224,12 @@ def test_only_seq2seq_runs_have_no_reference(runs, tmp_path, capsys):
     assert "no reference segmentation" in _one_line_error(capsys)
 
 
-def test_python_dash_m_runs_the_command(tmp_path):
-    import subprocess
+def test_python_dash_m_runs_the_command(tmp_path, capsys, monkeypatch):
+    import runpy
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "ases.tools.analysis", str(tmp_path / "nope")],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 2 and "does not exist" in done.stderr
+    monkeypatch.setattr(sys, "argv", ["ases-analysis", str(tmp_path / "nope")])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_module("ases.tools.analysis", run_name="__main__")
+    assert done.value.code == 2
+    assert "does not exist" in _one_line_error(capsys)

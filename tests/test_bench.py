@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 import torch
-from conftest import ROOT
 
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.greedy import greedy_generate
@@ -41,21 +38,22 @@ def test_forced_length_generation_writes_exactly_n_tokens(tmp_path):
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-GPU path")
-def test_gpu_bench_fails_fast_without_a_gpu():
-    done = subprocess.run([sys.executable, "-m", "bench.gpu"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 2
-    assert "no CUDA GPU" in done.stderr
+def test_gpu_bench_fails_fast_without_a_gpu(tmp_path, capsys):
+    from bench.gpu import main
+
+    assert main(["--out", str(tmp_path / "gpu.json")]) == 2
+    assert "no CUDA GPU" in capsys.readouterr().err
+    assert not (tmp_path / "gpu.json").exists()
 
 
+@pytest.mark.slow
 def test_gpu_bench_runs_end_to_end_on_the_cpu_in_dry_run(tmp_path):
     """The GPU script's own code path (training with its clock, MFU bookkeeping, the three
     decoders), on a tiny model, so a session with a GPU does not find it broken."""
+    from bench.gpu import main
+
     out = tmp_path / "gpu.json"
-    done = subprocess.run([sys.executable, "-m", "bench.gpu", "--dry-run", "--out", str(out),
-                           "--cache", str(tmp_path / "cache")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert main(["--dry-run", "--out", str(out), "--cache", str(tmp_path / "cache")]) == 0
     results = json.loads(out.read_text())
     assert results["dry_run"] is True and results["mfu"] is None
     for key in ("train_tokens_per_s", "decode_seq2seq_ex_per_s", "decode_uni_ex_per_s",

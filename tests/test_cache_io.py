@@ -87,11 +87,24 @@ def test_a_checkpoint_save_that_dies_leaves_the_old_checkpoint_whole(tmp_path, m
     assert list(path.parent.iterdir()) == [path]
 
 
-def test_a_run_saves_its_checkpoints_through_the_atomic_writer(tmp_path, monkeypatch):
+def test_the_pipelines_fit_saves_checkpoints_through_the_atomic_writer(tmp_path, monkeypatch):
+    """``pipeline.fit`` (the run's training stage) on a tiny model for two steps: it first
+    removes what a killed save left, then writes best.ckpt and last.ckpt atomically."""
+    import lightning as L
     from conftest import compose_cfg
 
-    from ases.pipeline import train
+    from ases.config import RunConfig
+    from ases.data.example import Example
+    from ases.decoding.settings import DecodeSettings
+    from ases.models.factory import build_model, build_tokenizer
+    from ases.models.seq2seq import Seq2SeqAdapter
+    from ases.models.spec import ModelSpec
+    from ases.paths.rows import Row
+    from ases.paths.single import SingleModelPath
+    from ases.pipeline import fit
+    from ases.tasks.mwp import MWPTask
     from ases.training.checkpointing import AtomicCheckpointIO
+    from ases.training.datamodule import RowsDataModule
 
     saved = []
     original = AtomicCheckpointIO.save_checkpoint
@@ -104,8 +117,22 @@ def test_a_run_saves_its_checkpoints_through_the_atomic_writer(tmp_path, monkeyp
     run_dir = tmp_path / "run"
     (run_dir / "checkpoints").mkdir(parents=True)
     (run_dir / "checkpoints" / ".last.ckpt.killed.tmp").write_bytes(b"half")  # a killed save
-    cfg = compose_cfg(["debug=fast", "seg=location", "path=seq2seq", "data.limit.train=64",
-                       "trainer.limit_train_batches=2", "decode.max_new_tokens=4"])
-    train(cfg, run_dir)
+    rc = RunConfig.from_hydra(compose_cfg(["debug=fast", "seg=location", "path=seq2seq",
+                                           "trainer.limit_train_batches=2",
+                                           "trainer.limit_val_batches=1"]))
+    spec = ModelSpec(vocab_size=100, d_model=16, d_ff=32, d_kv=4, num_heads=2, num_layers=1,
+                     num_decoder_layers=1)
+    exs = [Example(f"q{i}", f"Ann has {i} pens.", f"So {i}. The answer is {i}.", str(i))
+           for i in range(8)]
+    tok = build_tokenizer(spec, [t for ex in exs for t in (ex.question, ex.cot)] * 5, tmp_path)
+    L.seed_everything(0)
+    adapter = Seq2SeqAdapter(tok)
+    module = SingleModelPath(build_model(spec, tok), adapter, MWPTask(), DecodeSettings(),
+                             iterative=False, max_source_len=32, max_target_len=32)
+    rows = [Row(ex.qid, ex.question, ex.cot, "COT") for ex in exs]
+    dm = RowsDataModule(rows, rows, exs, adapter, 32, 32, batch_size=4, eval_batch_size=4)
+    trainer, _, best = fit(rc, module, dm, run_dir, resume=False)
+    assert trainer.global_step == 2
     assert {"best.ckpt", "last.ckpt"} <= set(saved)
-    assert not list(run_dir.rglob("*.tmp"))
+    assert best == str(run_dir / "checkpoints" / "best.ckpt")
+    assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["best.ckpt", "last.ckpt"]

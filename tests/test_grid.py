@@ -1,32 +1,29 @@
-"""Grids as real multiruns (basic and submitit_local launchers), DDP on 2 CPU processes,
-W&B in offline mode, and the experiment and SLURM configs."""
+"""Grids: the experiment and SLURM configs and the grid sweeper (in process), and real
+multiruns (basic and submitit_local launchers, a failing cell, DDP on 2 CPU processes)."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import CONF, ROOT
+from conftest import CONF, DEFAULT_RUN, ases_cli, compose_cfg, in_background
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.plugins import Plugins
+from hydra.types import HydraContext, RunMode
+from omegaconf import OmegaConf
 
 from ases.runs.cells import RUN_FILE
 from ases.runs.files import read_jsonl
 
-EXPERIMENTS = ("paper_grid", "beta_sweep", "gamma_sweep", "smoke")
+EXPERIMENTS = sorted(p.stem for p in (CONF / "experiment").glob("*.yaml"))
 
 
-def _ases(*args: str, timeout: int = 900, env: dict | None = None) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "ases.run", *args]
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})})
-
-
-def _report(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ases.tools.report", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+def _report(*args: str):
+    return ases_cli(*args, module="ases.tools.report", timeout=300)
 
 
 def _runs(sweep_dir: Path) -> dict[str, dict]:
@@ -34,37 +31,78 @@ def _runs(sweep_dir: Path) -> dict[str, dict]:
     return {p.parent.name: json.loads(p.read_text()) for p in sweep_dir.glob(f"*/{RUN_FILE}")}
 
 
+def _compose_with_hydra(overrides: list[str]):
+    """What ``python -m ases.run <overrides> --cfg all`` prints, as a config."""
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose(config_name="config", overrides=overrides, return_hydra_config=True)
+
+
+def _sweep_cells(overrides: list[str]) -> list[list[str]]:
+    """The jobs ``python -m ases.run -m <overrides>`` would launch, in order."""
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        hydra = GlobalHydra.instance().hydra
+        cfg = hydra.compose_config("config", overrides, run_mode=RunMode.MULTIRUN)
+        loader = hydra.config_loader
+        sweeper = Plugins.instance().instantiate_sweeper(
+            config=cfg, hydra_context=HydraContext(config_loader=loader, callbacks=None),
+            task_function=lambda _: None)
+        swept = [f"{k}={v}" for k, v in (cfg.hydra.sweeper.params or {}).items()] + overrides
+        parsed = OverridesParser.create(config_loader=loader).parse_overrides(swept)
+        return [cell for batch in sweeper.split_arguments(parsed, None) for cell in batch]
+
+
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_experiment_configs_open_with_their_command_and_compose(name):
     first = (CONF / "experiment" / f"{name}.yaml").read_text().splitlines()
     assert first[0] == "# @package _global_"
     assert any(f"python -m ases.run -m experiment={name}" in line for line in first[:8])
-    done = _ases(f"experiment={name}", "--cfg", "hydra", timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "GridSweeper" in done.stdout and "params:" in done.stdout
+    cfg = _compose_with_hydra([f"experiment={name}"])
+    assert cfg.hydra.sweeper._target_.endswith(".GridSweeper")
+    params = cfg.hydra.sweeper.params
+    assert params
+    # the last value of every swept key composes too (a choice that exists, a valid number)
+    last = [f"{key}={str(values).split(',')[-1]}" for key, values in params.items()]
+    OmegaConf.resolve(compose_cfg([f"experiment={name}", *last]))
+
+
+def test_the_sweeper_runs_the_baseline_once_not_once_per_segmenter():
+    # paper_grid's 9 cells (of 12) run in the slow tier: the smoke grid is it for two tasks
+    cells = _sweep_cells(["path=seq2seq,uni", "seg=entropy,location", "seg.beta=1.4"])
+    assert cells == [["path=seq2seq"],  # without the seg choices it ignores
+                     ["path=uni", "seg=entropy", "seg.beta=1.4"],
+                     ["path=uni", "seg=location", "seg.beta=1.4"]]
 
 
 def test_slurm_launcher_composes_with_the_documented_fields():
-    done = _ases("experiment=paper_grid", "trainer=gpu", "hydra/launcher=slurm",
-                 "hydra.launcher.partition=gpu", "hydra.launcher.timeout_min=120",
-                 "--cfg", "hydra", timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    out = done.stdout
-    assert "hydra_submitit_launcher.submitit_launcher.SlurmLauncher" in out
-    for line in ("partition: gpu", "timeout_min: 120", "gpus_per_node: 1", "mem_gb: 64",
-                 "array_parallelism: 32"):
-        assert line in out
-    info = _ases("experiment=paper_grid", "hydra/launcher=slurm", "--info", "defaults",
-                 timeout=120)
-    assert info.returncode == 0, info.stderr[-2000:]
-    assert "hydra/launcher/submitit_slurm" in info.stdout
+    cfg = _compose_with_hydra(["experiment=paper_grid", "trainer=gpu", "hydra/launcher=slurm",
+                               "hydra.launcher.partition=gpu", "hydra.launcher.timeout_min=120"])
+    launcher = cfg.hydra.launcher
+    assert launcher._target_ == "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"
+    assert (launcher.partition, launcher.timeout_min) == ("gpu", 120)  # the command line wins
+    assert (launcher.gpus_per_node, launcher.mem_gb, launcher.array_parallelism) == (1, 64, 32)
+    assert "signal_delay_s" in launcher  # submitit_slurm's own fields lie under ours
+    assert cfg.hydra.runtime.choices["hydra/launcher"] == "slurm"
+
+
+def test_wandb_is_finished_after_a_failed_job(monkeypatch):
+    wandb = pytest.importorskip("wandb")
+    from ases.run import _finish_wandb
+
+    monkeypatch.setenv("WANDB_MODE", "disabled")  # a run object, and no service process
+    try:
+        wandb.init(project="ases-test")
+        assert wandb.run is not None
+        _finish_wandb(failed=True)
+        assert wandb.run is None
+        _finish_wandb(failed=False)  # nothing open: nothing to do
+    finally:
+        wandb.teardown()
+        os.environ.pop("WANDB_SERVICE", None)
 
 
 @pytest.mark.slow
-def test_smoke_grid_runs_every_cell_once_and_reports(tmp_path):
-    sweep, cache = tmp_path / "smoke", tmp_path / "cache"
-    done = _ases("-m", "experiment=smoke", f"hydra.sweep.dir={sweep}",
-                 env={"ASES_CACHE_DIR": str(cache)})
+def test_smoke_grid_runs_every_cell_once_and_reports(smoke_sweep):
+    sweep, cache, done = smoke_sweep
     assert done.returncode == 0, done.stderr[-3000:]
     runs = _runs(sweep)
     # 2 tasks x (baseline + 4 segmenters x {uni, dual}): the baseline is not run per segmenter
@@ -78,132 +116,101 @@ def test_smoke_grid_runs_every_cell_once_and_reports(tmp_path):
         assert metrics["test/n"] == 16
     # the scorer is built once per task and reused by the 4 entropy/loss jobs of that task
     assert len([p for p in (cache / "scorer").iterdir() if p.is_dir()]) == 2
-    rep = _report(str(sweep))
+    out = sweep.parent / "report"
+    rep = _report(str(sweep), "--out", str(out))
     assert rep.returncode == 0, rep.stderr[-2000:]
-    rows = json.loads((sweep / "report" / "report.json").read_text())
+    rows = json.loads((out / "report.json").read_text())
     assert len(rows) == 18 and all(r["status"] == "ok" for r in rows)
-    text = (sweep / "report" / "report.md").read_text()
+    text = (out / "report.md").read_text()
     assert "Baseline → AS-ES" in text and text.count("| mwp |") >= 9
 
 
-@pytest.mark.slow
-def test_submitit_local_launcher_runs_a_grid(tmp_path):
-    sweep = tmp_path / "submitit"
-    done = _ases("-m", "experiment=smoke", "hydra/launcher=submitit_local", "task=mwp",
-                 "path=seq2seq,uni", "seg=location", f"hydra.sweep.dir={sweep}")
-    assert done.returncode == 0, done.stderr[-3000:]
-    runs = _runs(sweep)
-    assert sorted(runs) == ["0_mwp-seq2seq", "1_mwp-location-uni"]
-    assert all(r["status"] == "completed" for r in runs.values())
-    assert (sweep / ".submitit").is_dir()  # the jobs really went through submitit
-    rep = _report(str(sweep))
-    assert rep.returncode == 0, rep.stderr[-2000:]
-    assert len(json.loads((sweep / "report" / "report.json").read_text())) == 2
+@in_background("broken_grid", seconds=60)
+def _broken_grid(folder: Path):
+    """Each job through submitit (its own process); the cell with β = -1 fails."""
+    sweep = folder / "sweep"
+    done = ases_cli("-m", "experiment=smoke", "hydra/launcher=submitit_local", "task=mwp",
+                    "path=uni", "seg=location", "seg.beta=1.0,-1,1.4", f"hydra.sweep.dir={sweep}")
+    return sweep, done, _report(str(sweep), "--out", str(folder / "report"))
+
+
+@pytest.fixture(scope="session")
+def broken_grid(_background):
+    return _background["broken_grid"].result()
 
 
 @pytest.mark.slow
-def test_a_broken_cell_fails_alone_and_is_reported(tmp_path):
-    sweep = tmp_path / "broken"
-    done = _ases("-m", "experiment=smoke", "task=mwp", "path=uni", "seg=location",
-                 "seg.beta=1.0,-1,1.4", f"hydra.sweep.dir={sweep}")
-    # every cell ran; the sweep then says which one failed
+def test_a_submitit_grid_with_a_broken_cell_runs_the_others_and_reports_it(broken_grid):
+    """The failing cell fails alone: the sweep goes on, then says which cell failed, and
+    the report lists it."""
+    sweep, done, rep = broken_grid
     assert done.returncode != 0
     assert "1 of 3 cells failed" in done.stderr
+    assert (sweep / ".submitit").is_dir()  # the jobs really went through submitit
     runs = _runs(sweep)
+    assert sorted(runs) == ["0_mwp-location-uni", "1_mwp-location-uni", "2_mwp-location-uni"]
     assert [runs[n]["status"] for n in sorted(runs)] == ["completed", "failed", "completed"]
-    failed = sweep / sorted(runs)[1]
+    failed = sweep / "1_mwp-location-uni"
     assert "beta" in runs[failed.name]["error"]
     assert json.loads((failed / "metrics.json").read_text())["status"] == "failed"
     assert "Traceback" in (failed / "error.txt").read_text()
-    rep = _report(str(sweep), "--out", str(tmp_path / "rep"))
+    assert not (failed / "checkpoints").exists()  # it stopped before training
     assert rep.returncode == 0, rep.stderr[-2000:]
-    text = (tmp_path / "rep" / "report.md").read_text()
+    out = sweep.parent / "report"
+    assert len(json.loads((out / "report.json").read_text())) == 3
+    text = (out / "report.md").read_text()
     assert "failed" in text and "beta" in text
     for png in ("metric_vs_beta_mwp.png", "as_fraction_vs_beta_mwp.png"):
-        assert (tmp_path / "rep" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-DDP_CELL = ["seg=location", "path=dual", "debug=fast", "trainer.max_epochs=8",
-            "trainer.limit_train_batches=null", "optim.lr=3e-3"]
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.slow
-def test_dual_path_under_ddp_matches_one_process_on_the_same_checkpoint(tmp_path):
-    """2 gloo processes inside a multirun job: training of both dual models, sharded test
-    decoding, gathered predictions written once; one process testing the same checkpoint
-    gives the same predictions and metrics."""
-    sweep = tmp_path / "ddp"
-    done = _ases("-m", *DDP_CELL, "trainer=ddp_cpu", f"hydra.sweep.dir={sweep}")
-    assert done.returncode == 0, done.stderr[-3000:]
-    (job,) = [p for p in sweep.iterdir() if p.is_dir()]  # the child rank did not start a sweep
-    assert (job / "train_ddp_process_1.log").is_file()  # ... and ran this job, in this folder
-    ddp_metrics = json.loads((job / "metrics.json").read_text())
-    ddp_preds = read_jsonl(job / "predictions.jsonl")
-    assert len(ddp_preds) == 32 == len({p["qid"] for p in ddp_preds}) == ddp_metrics["test/n"]
-    assert sum(bool(p["generated"]) for p in ddp_preds) > 16  # a real comparison, not empty text
-    assert list((job / "csv").glob("*.csv")) == [job / "csv" / "metrics.csv"]
-    csv_head = (job / "csv" / "metrics.csv").read_text().splitlines()[0]
-    assert "train/loss_es" in csv_head and "train/loss_as" in csv_head
-
-    single = tmp_path / "single"
-    done = _ases(*DDP_CELL, f"test_ckpt={job / 'checkpoints' / 'best.ckpt'}",
-                 f"hydra.run.dir={single}")
-    assert done.returncode == 0, done.stderr[-3000:]
-    one_metrics = json.loads((single / "metrics.json").read_text())
-    assert read_jsonl(single / "predictions.jsonl") == ddp_preds
-    for key, value in ddp_metrics.items():
-        if key.startswith("test/"):
-            assert one_metrics[key] == value, key
-
-
-@pytest.mark.slow
-def test_wandb_offline_run_logs_config_table_and_no_secret(tmp_path):
-    run_dir = tmp_path / "wb"
-    fake_key = "planted-fake-key-5e1f0c0ffee"
-    done = _ases("debug=fast", "path=seq2seq", "logger=wandb", "logger.offline=true",
-                 f"hydra.run.dir={run_dir}",
-                 env={"WANDB_MODE": "offline", "WANDB_API_KEY": fake_key, "WANDB_SILENT": "true"})
-    assert done.returncode == 0, done.stderr[-3000:]
-    (offline,) = (run_dir / "wandb").glob("offline-run-*")
-    (record,) = offline.glob("run-*.wandb")
-    data = record.read_bytes()
-    # the resolved config (interpolations filled in), the cell's name, group and tags
-    assert b"max_source_len" in data and b"${" not in data
-    for text in (b"mwp-seq2seq-s0", b"mwp-seq2seq", b"task:mwp", b"path:seq2seq"):
-        assert text in data
-    (table,) = (offline / "files" / "media" / "table" / "test").glob("predictions*.table.json")
-    content = json.loads(table.read_text())
-    assert "generated" in content["columns"] and len(content["data"]) == 32
-    leaked = [p for p in run_dir.rglob("*") if p.is_file() and fake_key.encode() in p.read_bytes()]
-    assert leaked == []
-
-
-def test_wandb_is_finished_after_a_failed_job(tmp_path, monkeypatch):
-    wandb = pytest.importorskip("wandb")
-    from ases.run import _finish_wandb
-
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    try:
-        wandb.init(project="ases-test", dir=str(tmp_path))
-        assert wandb.run is not None
-        _finish_wandb(failed=True)
-        assert wandb.run is None
-    finally:  # this process's W&B service must not serve the runs of later tests' children
-        wandb.teardown()
-        os.environ.pop("WANDB_SERVICE", None)
-
-
-@pytest.mark.slow
-def test_ddp_cells_one_after_another_in_a_multirun(tmp_path):
-    """The second DDP job of a basic-launcher sweep starts its own ranks again (Lightning's
-    rank variables and process group from the first job are cleared)."""
-    sweep = tmp_path / "ddp2"
-    done = _ases("-m", "trainer=ddp_cpu", "path=seq2seq,uni", "seg=location", "debug=fast",
-                 "trainer.limit_train_batches=4", f"hydra.sweep.dir={sweep}")
+def test_two_ddp_jobs_in_a_row_train_both_dual_models(ddp_grid):
+    """Two DDP jobs (2 gloo processes each) of one basic-launcher sweep: the second starts
+    its own ranks again (Lightning's rank variables and process group from the first are
+    cleared). Each trains both dual models and writes the gathered predictions once."""
+    sweep, _, done = ddp_grid
     assert done.returncode == 0, done.stderr[-3000:]
     runs = _runs(sweep)
-    assert sorted(runs) == ["0_mwp-seq2seq", "1_mwp-location-uni"]
+    assert sorted(runs) == ["0_mwp-location-dual", "1_mwp-location-dual"]  # no child sweeps
     assert all(r["status"] == "completed" for r in runs.values())
+    assert [r["cell"]["seed"] for _, r in sorted(runs.items())] == [0, 1]
     for name in runs:
-        assert (sweep / name / "train_ddp_process_1.log").is_file()
+        job = sweep / name
+        assert (job / "train_ddp_process_1.log").is_file()  # its second rank ran this job
+        metrics = json.loads((job / "metrics.json").read_text())
+        preds = read_jsonl(job / "predictions.jsonl")
+        assert len(preds) == 16 == len({p["qid"] for p in preds}) == metrics["test/n"]
+        assert list((job / "csv").glob("*.csv")) == [job / "csv" / "metrics.csv"]
+        csv_head = (job / "csv" / "metrics.csv").read_text().splitlines()[0]
+        assert "train/loss_es" in csv_head and "train/loss_as" in csv_head
+
+
+@in_background("ddp_decoding", seconds=40, needs=("default_run",))
+def _ddp_decoding(folder: Path, default_run):
+    """The default run's checkpoint tested again on 2 gloo processes."""
+    best = default_run.dir / "checkpoints" / "best.ckpt"
+    return folder / "run", ases_cli(*DEFAULT_RUN, "trainer=ddp_cpu", f"test_ckpt={best}",
+                                    f"hydra.run.dir={folder / 'run'}")
+
+
+@pytest.fixture(scope="session")
+def ddp_decoding(_background):
+    return _background["ddp_decoding"].result()
+
+
+@pytest.mark.slow
+def test_ddp_test_decoding_matches_one_process_on_the_same_checkpoint(ddp_decoding, default_run):
+    """Test decoding sharded over 2 ranks and gathered gives what one process gave on the
+    same checkpoint (the default run, whose model writes text for about half the problems:
+    a real comparison, not empty text against empty text)."""
+    run_dir, done = ddp_decoding
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (run_dir / "train_ddp_process_1.log").is_file()
+    preds = read_jsonl(run_dir / "predictions.jsonl")
+    assert preds == read_jsonl(default_run.dir / "predictions.jsonl")
+    assert len(preds) == 32 and sum(bool(p["generated"]) for p in preds) >= 8
+    ddp_metrics = json.loads((run_dir / "metrics.json").read_text())
+    one_metrics = json.loads((default_run.dir / "metrics.json").read_text())
+    test_keys = [k for k in one_metrics if k.startswith("test/")]
+    assert test_keys and all(ddp_metrics[k] == one_metrics[k] for k in test_keys)

@@ -101,9 +101,12 @@ def test_pet_metrics_count_chinese():
 @pytest.mark.parametrize("path", ["seq2seq", "uni", "dual"])
 def test_fast_report_runs_on_cpet11k(path, cpet_dir, tmp_path):
     extra = ["data.limit.test=8", "task.max_target_len=128"]  # short decodes keep it quick
+    if path != "dual":  # only the dual run's text is read; the rest needs a few steps only
+        extra.append("trainer.limit_train_batches=5")
     cfg = compose_cfg(["task=pet", "data=cpet11k", f"data.path={cpet_dir}", "seg=similarity",
                        f"path={path}", "debug=fast", "task.gamma=0.5", *extra])
     metrics = train(cfg, tmp_path)
+    assert json.loads((tmp_path / "metrics.json").read_text()) == pytest.approx(metrics)
     assert {"test/rouge1", "test/rouge2", "test/rougeL", "test/bleu"} <= set(metrics)
     assert metrics["data/input_chars_after"] < metrics["data/input_chars_before"]
     assert metrics["data/input_tokens_after"] < metrics["data/input_tokens_before"]

@@ -6,7 +6,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from conftest import CONF, ROOT
+import pytest
+from conftest import ROOT
+
+from ases.models.spec import ModelSpec
 
 SOURCES = sorted([*(ROOT / "ases").rglob("*.py"), *(ROOT / "bench").rglob("*.py"),
                   *(ROOT / "hydra_plugins").rglob("*.py")])
@@ -36,7 +39,33 @@ def test_every_torch_load_is_weights_only():
         assert "weights_only" in kw and getattr(kw["weights_only"], "value", None) is True, f"{path}:{node.lineno}"
 
 
-def test_remote_code_is_off_in_every_model_config():
-    for path in (CONF / "model").glob("*.yaml"):
-        text = path.read_text()
-        assert "trust_remote_code: true" not in text.lower(), path
+# Every model choice composes with trust_remote_code false: tests/test_config.py checks it in
+# the combinations it composes anyway (every model choice is among them).
+
+
+def test_remote_code_reaches_the_hub_loaders_only_when_asked(tmp_path, monkeypatch):
+    from ases.models import factory
+
+    seen = []
+
+    def record(source, **kwargs):
+        seen.append(kwargs.get("trust_remote_code", False))
+        raise OSError("offline")  # stop here: only the arguments matter
+
+    monkeypatch.setattr(factory.AutoTokenizer, "from_pretrained", record)
+    monkeypatch.setattr(factory.AutoModelForSeq2SeqLM, "from_pretrained", record)
+    for trust in (False, True):
+        spec = ModelSpec(pretrained=str(tmp_path), trust_remote_code=trust)
+        with pytest.raises(factory.ModelNotFoundError):
+            factory.build_tokenizer(spec, [], tmp_path)
+        with pytest.raises(factory.ModelNotFoundError):
+            factory.build_model(spec, None)
+    assert seen == [False, False, True, True]
+
+
+def test_no_call_turns_remote_code_on_by_itself():
+    """Only ``model.trust_remote_code`` may say yes: no call passes a literal True."""
+    found = [f"{p}:{n.lineno}" for p in SOURCES for _, n in _calls(p) for k in n.keywords
+             if k.arg == "trust_remote_code" and isinstance(k.value, ast.Constant)
+             and k.value.value is not False]
+    assert found == []
