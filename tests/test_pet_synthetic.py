@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -135,9 +134,3 @@ def test_chinese_lengths_and_variety(data):
     assert 60 < mean_c < 300
     assert len({x.question for x in data}) > 0.99 * len(data)
     assert len({x.cot for x in data}) > 0.9 * len(data)
-
-
-def test_fast():
-    t = time.perf_counter()
-    generate_pet(5000, 0)
-    assert time.perf_counter() - t < 5.0
