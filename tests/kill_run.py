@@ -70,6 +70,9 @@ def arm(spec: str) -> None:
 
 
 if __name__ == "__main__":
+    # Hydra finds conf/ beside the module it was started from; here that is tests/, so
+    # point it at ases.run's own config path
+    os.environ.setdefault("HYDRA_MAIN_MODULE", "__main__")
     if os.environ.get("KILL_AT"):
         arm(os.environ["KILL_AT"])
     from ases.run import main
