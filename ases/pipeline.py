@@ -30,7 +30,7 @@ from ases.models.adapter import ModelAdapter
 from ases.models.factory import build_adapter, build_model, build_tokenizer
 from ases.models.spec import ModelSpec
 from ases.paths import evaluate
-from ases.paths.rows import Row
+from ases.paths.rows import Row, row_summary
 from ases.runs.cache import cache_key
 from ases.runs.distributed import is_rank_zero
 from ases.runs.files import remove_stale_temps, write_json_atomic, write_jsonl_atomic
@@ -325,6 +325,7 @@ def run(rc: RunConfig, run_dir: Path, resume: bool = False) -> dict[str, float]:
                                              pieced_val, run_dir)
     metrics.update(seg_metrics)
     metrics["data/rows_train"] = float(len(train_rows))
+    metrics.update(row_summary(train_rows))
 
     module = build_module(rc, task, adapter)
     dm = rc.make("datamodule", train_rows=train_rows, val_rows=val_rows,

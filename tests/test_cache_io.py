@@ -117,7 +117,7 @@ def test_the_pipelines_fit_saves_checkpoints_through_the_atomic_writer(tmp_path,
     run_dir = tmp_path / "run"
     (run_dir / "checkpoints").mkdir(parents=True)
     (run_dir / "checkpoints" / ".last.ckpt.killed.tmp").write_bytes(b"half")  # a killed save
-    rc = RunConfig.from_hydra(compose_cfg(["debug=fast", "seg=location", "path=seq2seq",
+    rc = RunConfig.from_hydra(compose_cfg(["debug=fast", "seg=location", "path=seq2seq", "trainer.max_epochs=1",
                                            "trainer.limit_train_batches=2",
                                            "trainer.limit_val_batches=1"]))
     spec = ModelSpec(vocab_size=100, d_model=16, d_ff=32, d_kv=4, num_heads=2, num_layers=1,

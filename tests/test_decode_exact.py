@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from transformers import LogitsProcessorList
 from transformers.cache_utils import DynamicCache, EncoderDecoderCache
 from transformers.modeling_outputs import BaseModelOutput
 
@@ -9,7 +10,13 @@ from ases.decoding.loops import DecodeSettings, decode_iterative
 from ases.models import greedy as decode
 from ases.models import t5_lean as decode_t5
 from ases.models.factory import build_model, build_tokenizer
-from ases.models.greedy import ENGINES, greedy_generate, plain_greedy
+from ases.models.greedy import (
+    ENGINES,
+    HoldEndUntilText,
+    blank_token_ids,
+    greedy_generate,
+    plain_greedy,
+)
 from ases.models.seq2seq import Seq2SeqAdapter
 from ases.models.spec import ModelSpec
 
@@ -234,3 +241,33 @@ def test_a_compiled_model_keeps_its_compiled_forward(tmp_path):
     model, tok, enc = _model_and_batch(tmp_path)
     model.compile()  # in place and lazy: nothing compiles until a call
     assert not decode_t5.supports(model)
+
+
+@pytest.mark.parametrize("lean", [True, False], ids=["t5-steps", "forward"])
+def test_holding_the_end_until_text_is_the_same_in_both_engines(tmp_path, lean):
+    """``must_write`` (the dual path's turns that may not pass): no row ends before it has
+    written a token outside the blank set; the greedy loop and ``generate`` with
+    :class:`HoldEndUntilText` write the same tokens."""
+    model, tok, enc = _model_and_batch(tmp_path)
+    _second_end_token(model, tok.eos_token_id, enc, 16)
+    free = _hf(model, enc, 16)
+    # call "blank" every token some row writes before its first end: the hold then bites
+    blank = torch.tensor(sorted({t for row in free for t in row[:3]}), dtype=torch.long)
+    held = greedy_generate(model, enc["input_ids"], enc["attention_mask"], 16, lean=lean,
+                           blank_ids=blank)
+    assert held != free
+    for row in held:
+        assert len(row) == 16 or any(t not in blank.tolist() for t in row)
+    eos = model.generation_config.eos_token_id
+    out = model.generate(**enc, max_new_tokens=16, num_beams=1, do_sample=False,
+                         logits_processor=LogitsProcessorList([HoldEndUntilText(blank, eos, start=1)]))
+    ends = {*eos, model.generation_config.pad_token_id}
+    assert held == [[t for t in row[1:] if t not in ends] for row in out.tolist()]
+
+
+def test_blank_tokens_write_no_visible_character(tmp_path):
+    _, tok = _tiny_model(tmp_path, seed=0)
+    blank = set(blank_token_ids(tok).tolist())
+    assert tok.convert_tokens_to_ids("▁") in blank and tok.eos_token_id in blank
+    assert all(tok.decode([i], skip_special_tokens=True).strip() for i in range(len(tok)) if i not in blank)
+    assert len(blank) < 10

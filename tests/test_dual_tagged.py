@@ -7,12 +7,12 @@ import pytest
 import torch
 from conftest import ScriptedAdapter
 
-from ases.decoding.loops import EMPTY, DecodeSettings, decode_dual, decode_iterative
+from ases.decoding.loops import END, STOP_RULE, DecodeSettings, decode_dual, decode_iterative
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.seq2seq import Seq2SeqAdapter
 from ases.models.spec import ModelSpec
 from ases.paths.dual import DualPath
-from ases.paths.rows import dual_rows, segment_rows
+from ases.paths.rows import dual_rows, row_summary, segment_rows
 from ases.segment.base import AS, ES, Segment, SegmentedCoT
 from ases.tasks.mwp import MWPTask
 from ases.text.context import add_tag, context, split_tag
@@ -43,16 +43,19 @@ def test_tags_round_trip():
     assert rows[3].kind == "STOP" and rows[3].target == ""
 
 
-def test_dual_rows_alternate_es_first_with_pass_and_stop_rows():
+def test_dual_rows_pass_only_where_a_cot_opens_with_as_and_the_last_writer_ends():
     rows = dual_rows(COTS)
     a = [(r.kind, r.target) for r in rows if r.qid == "a"]
-    assert a == [(ES, "Ann has 4 pens."), (AS, "So 4 + 3 = 7 pens."), (ES, "The answer is 7."),
-                 (AS, ""), (ES, "")]
+    assert a == [(ES, "Ann has 4 pens."), (AS, "So 4 + 3 = 7 pens."), (ES, "The answer is 7. [END]")]
     b = [(r.kind, r.target) for r in rows if r.qid == "b"]
-    assert b == [(ES, ""), (AS, "In 2 days he reads 10 x 2 = 20 pages."), (ES, "The answer is 20."),
-                 (AS, ""), (ES, "")]
+    assert b == [(ES, ""), (AS, "In 2 days he reads 10 x 2 = 20 pages."), (ES, "The answer is 20. [END]")]
     first_b = next(r for r in rows if r.qid == "b")
     assert first_b.source == context(COTS[1].question, [])
+    summary = row_summary(rows)
+    assert summary["data/rows_empty_share"] == pytest.approx(1 / 6)
+    assert summary["data/rows_empty_share_es"] == pytest.approx(1 / 4)
+    assert summary["data/rows_empty_share_as"] == 0.0
+    assert summary["data/rows_train_es"] == 4 and summary["data/rows_train_as"] == 2
 
 
 def test_dual_decoder_follows_the_rows():
@@ -63,14 +66,18 @@ def test_dual_decoder_follows_the_rows():
         calls.append((model, len(sources)))
         return [table[(model, s)] for s in sources]
 
-    traces = decode_dual(ScriptedAdapter(perfect), "ES", "AS", [c.question for c in COTS], lambda t: False, 128,
-                         DecodeSettings(max_rounds=10))
-    for cot, tr in zip(COTS, traces, strict=True):
-        assert tr.segments == [s.text for s in cot.segments]
-        assert tr.types == [s.tag for s in cot.segments]
-        assert tr.stop_reason == EMPTY
-    assert traces[0].rounds == 5 and traces[1].rounds == 5  # b: pass, AS, ES, stop, stop
-    assert calls[0] == ("ES", 2)  # every example starts with the ES model, in one batch
+    questions = [c.question for c in COTS]
+    for is_finished, reason in ((lambda t: False, END), (MWPTask().is_finished, STOP_RULE)):
+        calls.clear()
+        traces = decode_dual(ScriptedAdapter(perfect), "ES", "AS", questions, is_finished, 128,
+                             DecodeSettings(max_rounds=10))
+        for cot, tr in zip(COTS, traces, strict=True):
+            assert tr.segments == [s.text for s in cot.segments]
+            assert tr.types == [s.tag for s in cot.segments]
+            assert tr.stop_reason == reason
+        assert traces[0].rounds == 3 and traces[1].rounds == 3  # b: pass, AS, ES (end)
+        assert traces[1].turns == [(ES, False), (AS, True), (ES, True)]
+        assert calls[0] == ("ES", 2)  # every example starts with the ES model, in one batch
 
 
 def test_tagged_decoder_records_types():
@@ -122,6 +129,8 @@ def test_batched_dual_equals_one_at_a_time(tok):
     single = [decode_dual(adapter, es, as_, [q], lambda t: False, 64, settings)[0] for q in qs]
     assert [t.segments for t in batched] == [t.segments for t in single]
     assert [t.types for t in batched] == [t.types for t in single]
+    assert [t.turns for t in batched] == [t.turns for t in single]
+    assert [t.stop_reason for t in batched] == [t.stop_reason for t in single]
     assert any(t.segments for t in batched)
 
 

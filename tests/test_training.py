@@ -71,7 +71,7 @@ def test_test_epoch_writes_one_record_per_example(tmp_path):
     assert sorted(r["qid"] for r in module.records) == sorted(ex.qid for ex in dm.test_examples)
     for r in module.records:
         assert 1 <= r["rounds"] <= 3 + 1
-        assert r["stop_reason"] in {"stop_rule", "empty", "max_rounds"}
+        assert r["stop_reason"] in {"stop_rule", "empty", "end_marker", "max_rounds"}
         assert set(r) >= {"question", "segments", "pred_answer", "gold_answer", "correct"}
     assert {"test/acc", "test/format_rate", "test/bleu", "test/rounds_mean"} <= set(module.test_metrics)
 

@@ -10,20 +10,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ases.decoding.settings import EMPTY, MAX_ROUNDS, ONE_PASS, STOP_RULE, DecodeSettings, Trace
+from ases.decoding.settings import (
+    EMPTY,
+    END,
+    MAX_ROUNDS,
+    ONE_PASS,
+    STOP_REASONS,
+    STOP_RULE,
+    DecodeSettings,
+    Trace,
+)
 from ases.models.adapter import ModelAdapter
 from ases.text.context import context, split_tag
+from ases.text.turns import AS, ES, Turns
 
-__all__ = ["EMPTY", "MAX_ROUNDS", "ONE_PASS", "STOP_RULE", "DecodeSettings", "Trace",
+__all__ = ["EMPTY", "END", "MAX_ROUNDS", "ONE_PASS", "STOP_REASONS", "STOP_RULE",
+           "DecodeSettings", "Trace",
            "decode_dual", "decode_iterative", "decode_one_pass", "generate"]
 
 
 def generate(adapter: ModelAdapter, model, sources: Sequence[str], max_source_len: int,
-             max_new_tokens: int, settings: DecodeSettings) -> list[str]:
+             max_new_tokens: int, settings: DecodeSettings, must_write: bool = False) -> list[str]:
     """One batched generation call through the adapter; the stripped texts."""
+    extra = {"must_write": True} if must_write else {}
     return adapter.generate(model, sources, max_source_len, max_new_tokens,
                             num_beams=settings.num_beams, min_new_tokens=settings.min_new_tokens,
-                            engine=settings.engine)
+                            engine=settings.engine, **extra)
 
 
 def decode_one_pass(adapter: ModelAdapter, model, questions: Sequence[str],
@@ -74,42 +86,48 @@ def decode_iterative(adapter: ModelAdapter, model, questions: Sequence[str],
 def decode_dual(adapter: ModelAdapter, es_model, as_model, questions: Sequence[str],
                 is_finished: Callable[[str], bool], max_source_len: int,
                 settings: DecodeSettings) -> list[Trace]:
-    """AS-ES decoding with two models (dual path): ES, AS, ES, AS … on the growing context.
+    """AS-ES decoding with two models (dual path) taking turns on the growing context.
 
-    Every example starts with the ES model. A model that writes an empty segment passes
-    the turn; two empty segments in a row end the chain (the rows of
-    :func:`ases.paths.rows.dual_rows` teach exactly this). Each round, the examples whose
-    turn is ES go through the ES model in one batch and the others through the AS model.
+    The turns follow :class:`ases.text.turns.Turns`, the protocol the rows of
+    :func:`ases.paths.rows.dual_rows` teach: the ES model opens and may pass (write
+    nothing) at that turn only; at every other turn a model writes at least one visible
+    character. An
+    example ends at the task's stop rule, at the end marker, after two passes in a
+    row, or after ``settings.max_rounds`` turns. Each round, the examples whose turn is ES
+    go through the ES model in one batch and the others through the AS model.
     """
-    traces = [Trace() for _ in questions]
-    turn = ["ES"] * len(questions)
-    empties = [0] * len(questions)
+    states = [Turns() for _ in questions]
+    traces = [Trace(turns=state.log) for state in states]
     active = list(range(len(questions)))
     for _ in range(settings.max_rounds):
         if not active:
             break
         done: set[int] = set()
-        groups = {kind: [i for i in active if turn[i] == kind] for kind in ("ES", "AS")}
-        for kind, model in (("ES", es_model), ("AS", as_model)):
-            group = groups[kind]  # fixed before either model runs: one turn per round
+        # fixed before any model runs: one turn per example per round
+        groups = [(kind, may_pass, [i for i in active
+                                    if states[i].model == kind and states[i].may_pass == may_pass])
+                  for kind in (ES, AS) for may_pass in (True, False)]
+        for kind, may_pass, group in groups:
             if not group:
                 continue
-            sources = [context(questions[i], traces[i].segments) for i in group]
-            texts = generate(adapter, model, sources, max_source_len, settings.max_new_tokens,
-                             settings)
+            sources = [context(questions[i], states[i].segments) for i in group]
+            texts = generate(adapter, es_model if kind == ES else as_model, sources,
+                             max_source_len, settings.max_new_tokens, settings,
+                             must_write=not may_pass)
             for i, text in zip(group, texts, strict=True):
-                traces[i].rounds += 1
-                turn[i] = "AS" if kind == "ES" else "ES"
-                if not text:
-                    empties[i] += 1
-                    if empties[i] >= 2:
-                        traces[i].stop_reason = EMPTY
-                        done.add(i)
+                state, trace = states[i], traces[i]
+                trace.rounds += 1
+                added = state.take(text)
+                if added:
+                    trace.add(added, kind)
+                if added and is_finished(trace.text):
+                    trace.stop_reason = STOP_RULE
+                elif state.ended:
+                    trace.stop_reason = END
+                elif state.gave_up:
+                    trace.stop_reason = EMPTY
+                else:
                     continue
-                empties[i] = 0
-                traces[i].add(text, kind)
-                if is_finished(traces[i].text):
-                    traces[i].stop_reason = STOP_RULE
-                    done.add(i)
+                done.add(i)
         active = [i for i in active if i not in done]
     return traces

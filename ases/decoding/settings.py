@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from ases.models.greedy import ENGINES
 from ases.text.context import join_segments
 
-STOP_RULE, EMPTY, MAX_ROUNDS, ONE_PASS = "stop_rule", "empty", "max_rounds", "one_pass"
-"""Why an example stopped: the task's stop rule, an empty segment, ``max_rounds``, or the
-baseline's single pass."""
+STOP_RULE, EMPTY, END, MAX_ROUNDS, ONE_PASS = (
+    "stop_rule", "empty", "end_marker", "max_rounds", "one_pass")
+STOP_REASONS = (STOP_RULE, EMPTY, END, MAX_ROUNDS, ONE_PASS)
+"""Why an example stopped: the task's stop rule; an empty segment (uni) or two passes in a
+row (dual); the end marker (dual); ``max_rounds``; or the baseline's single pass."""
 
 
 @dataclass
@@ -51,6 +53,9 @@ class Trace:
     stop_reason: str = MAX_ROUNDS
     rounds: int = 0
     """``generate`` calls this example took part in."""
+    turns: list[tuple[str, bool]] = field(default_factory=list)
+    """Dual path: every turn, as (model, whether it wrote text); a turn without text is a
+    pass."""
 
     @property
     def text(self) -> str:

@@ -60,6 +60,8 @@ class ModelAdapter(Protocol):
 
     def generate(self, model: PreTrainedModel, sources: Sequence[str], max_source_len: int,
                  max_new_tokens: int, num_beams: int = 1, min_new_tokens: int = 0,
-                 engine: str = "ases") -> list[str]:
-        """One batched generation call: each source's continuation, stripped."""
+                 engine: str = "ases", must_write: bool = False) -> list[str]:
+        """One batched generation call: each source's continuation, stripped. With
+        ``must_write`` an output may not end before it holds a visible character (the dual
+        path's turns where a pass is not allowed)."""
         ...

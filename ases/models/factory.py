@@ -19,7 +19,7 @@ from ases.models.adapter import ModelAdapter
 from ases.models.seq2seq import Seq2SeqAdapter
 from ases.models.spec import ModelSpec
 from ases.models.tokenizer import trained_tokenizer
-from ases.text.context import COT_MARKER, TAG_MARKERS
+from ases.text.context import MARKERS
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def build_tokenizer(spec: ModelSpec, train_texts: Sequence[str], cache_root: str
                     seed: int = 0) -> PreTrainedTokenizerBase:
     """The hub tokenizer for a pretrained model; otherwise one trained on ``train_texts``."""
     if spec.pretrained is None:
-        return trained_tokenizer([*train_texts, COT_MARKER, *TAG_MARKERS.values()], cache_root, spec.vocab_size,
+        return trained_tokenizer([*train_texts, *MARKERS], cache_root, spec.vocab_size,
                                  spec.character_coverage, seed)
     try:
         return AutoTokenizer.from_pretrained(

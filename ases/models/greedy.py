@@ -13,7 +13,7 @@ import logging
 import weakref
 
 import torch
-from transformers import PreTrainedModel
+from transformers import LogitsProcessor, PreTrainedModel
 from transformers.cache_utils import DynamicCache, EncoderDecoderCache
 from transformers.modeling_outputs import BaseModelOutput
 
@@ -124,7 +124,8 @@ def _lean_matches(model: PreTrainedModel, input_ids: torch.Tensor,
 
 def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
                     attention_mask: torch.Tensor, max_new_tokens: int,
-                    min_new_tokens: int = 0, lean: bool = True) -> list[list[int]]:
+                    min_new_tokens: int = 0, lean: bool = True,
+                    blank_ids: torch.Tensor | None = None) -> list[list[int]]:
     """Greedy decoding of an encoder-decoder that drops each row from the batch (and from
     the key/value cache) as soon as it writes its end token.
 
@@ -138,6 +139,10 @@ def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
     float32; in bf16 on a GPU a row's logits can move by rounding as the batch shrinks,
     which may flip a near tie). The end token is left out. Returns each row's new token
     ids.
+
+    With ``blank_ids`` (the tokens that write no visible character), a row may not end
+    before it has written a token outside them, as :class:`HoldEndUntilText` does for
+    ``generate``.
     """
     gen = model.generation_config
     # where generate looks: the generation config, then the model config, then BOS
@@ -162,11 +167,17 @@ def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
             steps = _ForwardSteps(model, hidden, attention_mask)
         rows = torch.arange(input_ids.shape[0], device=input_ids.device)  # batch slot -> row
         chosen = torch.full((len(rows),), start, dtype=torch.long, device=input_ids.device)
+        blank = None if blank_ids is None else torch.ones(len(rows), dtype=torch.bool,
+                                                          device=input_ids.device)  # (b,)
         for step in range(max_new_tokens):
             logits = steps.step(chosen).float()  # (b, V)
             if step < min_new_tokens and len(end_ids):
                 logits[:, end_ids] = -float("inf")
+            if blank is not None and len(end_ids) and bool(blank.any()):
+                logits[blank.nonzero()[:, :1], end_ids[None, :]] = -float("inf")
             chosen = logits.argmax(dim=-1)  # (b,)
+            if blank is not None:
+                blank = blank & torch.isin(chosen, blank_ids.to(chosen.device))
             ended = torch.isin(chosen, end_ids)
             for row, token, end in zip(rows.tolist(), chosen.tolist(), ended.tolist(), strict=True):
                 if not end:
@@ -177,4 +188,30 @@ def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
                 keep = (~ended).nonzero().squeeze(1)
                 steps.keep(keep)
                 rows, chosen = rows[keep], chosen[keep]
+                blank = None if blank is None else blank[keep]
     return written
+
+
+class HoldEndUntilText(LogitsProcessor):
+    """For ``generate``: a row's end tokens are forbidden until it has written a token that
+    is not in ``blank_ids`` (tokens that write no visible character), so the output holds
+    text. ``start`` is where the new tokens begin in ``input_ids`` (1 for an
+    encoder-decoder: the decoder start token)."""
+
+    def __init__(self, blank_ids: torch.Tensor, end_ids: list[int], start: int) -> None:
+        self.blank_ids, self.end_ids, self.start = blank_ids, list(end_ids), start
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        new = input_ids[:, self.start:]  # (b, t)
+        blank = torch.isin(new, self.blank_ids.to(new.device)).all(dim=1)  # (b,) nothing visible yet
+        scores = scores.clone()
+        ends = torch.tensor(self.end_ids, dtype=torch.long, device=scores.device)
+        scores[blank.nonzero()[:, :1], ends[None, :]] = -float("inf")
+        return scores
+
+
+def blank_token_ids(tokenizer) -> torch.Tensor:
+    """The ids whose text, decoded alone, is empty or white space (SentencePiece's bare
+    ``▁``, byte-level BPE's space and newline tokens, special tokens)."""
+    texts = tokenizer.batch_decode([[i] for i in range(len(tokenizer))], skip_special_tokens=True)
+    return torch.tensor([i for i, t in enumerate(texts) if not t.strip()], dtype=torch.long)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers import LogitsProcessorList, PreTrainedModel, PreTrainedTokenizerBase
 
 from ases.models.adapter import EncodedRow, TokenScores
-from ases.models.greedy import greedy_generate, plain_greedy
+from ases.models.greedy import HoldEndUntilText, blank_token_ids, greedy_generate, plain_greedy
 
 
 def pad(rows: Sequence[Sequence[int]], value: int) -> torch.Tensor:
@@ -33,6 +34,11 @@ class Seq2SeqAdapter:
 
     def __init__(self, tokenizer: PreTrainedTokenizerBase):
         self.tokenizer = tokenizer
+
+    @cached_property
+    def blank_ids(self) -> torch.Tensor:
+        """Tokens that write no visible character (see ``generate(must_write=True)``)."""
+        return blank_token_ids(self.tokenizer)
 
     def encode_rows(self, sources: Sequence[str], targets: Sequence[str]
                     ) -> tuple[list[list[int]], list[list[int]]]:
@@ -90,16 +96,22 @@ class Seq2SeqAdapter:
 
     def generate(self, model: PreTrainedModel, sources: Sequence[str], max_source_len: int,
                  max_new_tokens: int, num_beams: int = 1, min_new_tokens: int = 0,
-                 engine: str = "ases") -> list[str]:
+                 engine: str = "ases", must_write: bool = False) -> list[str]:
         """Greedy decoding that drops finished rows (:func:`greedy_generate`) where it
-        writes what ``generate`` would; otherwise ``model.generate``."""
+        writes what ``generate`` would; otherwise ``model.generate``. With ``must_write``
+        no output ends before it holds a visible character."""
         enc = self.tokenizer(list(sources), padding=True, truncation=True,
                              max_length=max_source_len, return_tensors="pt").to(model.device)
+        blank = self.blank_ids if must_write else None
         if engine == "ases" and plain_greedy(model, num_beams):
             out = greedy_generate(model, enc["input_ids"], enc["attention_mask"], max_new_tokens,
-                                  min_new_tokens)
+                                  min_new_tokens, blank_ids=blank)
         else:
+            eos = model.generation_config.eos_token_id
+            hold = [] if blank is None else [HoldEndUntilText(
+                blank, [eos] if isinstance(eos, int) else list(eos or []), start=1)]
             with torch.inference_mode():
                 out = model.generate(**enc, max_new_tokens=max_new_tokens, num_beams=num_beams,
-                                     do_sample=False, min_new_tokens=min_new_tokens or None)
+                                     do_sample=False, min_new_tokens=min_new_tokens or None,
+                                     logits_processor=LogitsProcessorList(hold))
         return [t.strip() for t in self.tokenizer.batch_decode(out, skip_special_tokens=True)]

@@ -10,9 +10,10 @@ from pathlib import Path
 import lightning as L
 
 from ases.data.example import Example
-from ases.decoding.loops import MAX_ROUNDS, Trace
+from ases.decoding.loops import EMPTY, END, MAX_ROUNDS, ONE_PASS, STOP_RULE, Trace
 from ases.runs.distributed import gather_objects
 from ases.tasks.base import Task
+from ases.text.turns import AS, ES
 
 
 def trace_record(example: Example, trace: Trace, task: Task) -> dict:
@@ -27,6 +28,8 @@ def trace_record(example: Example, trace: Trace, task: Task) -> dict:
         "segment_chars": [len(s) for s in trace.segments],
         "rounds": trace.rounds,
         "stop_reason": trace.stop_reason,
+        **({"turns": [model if wrote else f"{model}:pass" for model, wrote in trace.turns],
+            "passes": sum(not wrote for _, wrote in trace.turns)} if trace.turns else {}),
         "generated": trace.text,
         **task.judge(example, trace.text),
         **task.diagnose(example, trace.segments),
@@ -42,6 +45,16 @@ def test_metrics(records: list[dict], examples: Sequence[Example], task: Task) -
     metrics = task.metrics([by_id[r["qid"]] for r in records], [r["generated"] for r in records], records)
     metrics["test/rounds_mean"] = sum(r["rounds"] for r in records) / n
     metrics["test/stop_max_rounds_rate"] = sum(r["stop_reason"] == MAX_ROUNDS for r in records) / n
+    if any(r["stop_reason"] != ONE_PASS for r in records):  # the iterative paths
+        for reason, name in ((STOP_RULE, "rule"), (EMPTY, "empty"), (END, "end")):
+            metrics[f"test/stop_{name}_rate"] = sum(r["stop_reason"] == reason for r in records) / n
+    dual = [r for r in records if "turns" in r]
+    if dual:  # the dual path: passes, and how often each model's turn wrote text
+        metrics["test/passes_mean"] = sum(r["passes"] for r in dual) / len(dual)
+        for model in (ES, AS):
+            taken = sum(t.split(":")[0] == model for r in dual for t in r["turns"])
+            wrote = sum(t == model for r in dual for t in r["turns"])
+            metrics[f"test/turns_wrote_rate_{model.lower()}"] = wrote / max(taken, 1)
     metrics["test/n"] = float(len(records))
     checked = [r for r in records if "first_wrong_round" in r]
     if checked:  # where the task can check intermediate numbers (MWP)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ases.segment.base import SegmentedCoT
 from ases.text.context import add_tag, context, join_segments
+from ases.text.turns import gold_turns
 
 KINDS = ("COT", "ES", "AS", "STOP")
 
@@ -56,24 +57,25 @@ def segment_rows(segmented: Sequence[SegmentedCoT], tagged: bool = False) -> lis
 
 
 def dual_rows(segmented: Sequence[SegmentedCoT]) -> list[Row]:
-    """Dual-path rows; ``kind`` says which model learns the row (ES or AS).
+    """Dual-path rows, one per turn of :func:`ases.text.turns.gold_turns`; ``kind`` is the
+    model that learns the row (ES or AS).
 
-    Decoding alternates the models, ES first; a model with nothing to add writes an empty
-    segment and passes the turn, and two empty segments in a row end the chain. The rows
-    follow the same walk over the gold segments: a CoT that opens with AS gives the ES
-    model a row with an empty target (pass), and every CoT ends with an empty target for
-    each model (stop).
+    A CoT that opens with AS gives the ES model one pass row (empty target); the last
+    segment's target ends with the end marker. No other row has an empty target.
     """
-    rows: list[Row] = []
-    for s in segmented:
-        texts, turn = [seg.text for seg in s.segments], "ES"
-        for k, seg in enumerate(s.segments):
-            if seg.tag != turn:  # the model whose turn it is has nothing to add: pass
-                rows.append(Row(s.qid, context(s.question, texts[:k]), "", turn))
-                turn = seg.tag
-            rows.append(Row(s.qid, context(s.question, texts[:k]), seg.text, seg.tag))
-            turn = "AS" if turn == "ES" else "ES"
-        end = context(s.question, texts)
-        rows.append(Row(s.qid, end, "", turn))
-        rows.append(Row(s.qid, end, "", "AS" if turn == "ES" else "ES"))
-    return rows
+    return [Row(s.qid, context(s.question, turn.written), turn.target, turn.model)
+            for s in segmented
+            for turn in gold_turns([(seg.tag, seg.text) for seg in s.segments])]
+
+
+def row_summary(rows: Sequence[Row]) -> dict[str, float]:
+    """The share of rows with an empty target (stop or pass rows), in all and per kind,
+    and the row count per kind: ``data/rows_empty_share``, ``data/rows_empty_share_es``,
+    ``data/rows_train_es`` … (for the dual path, kind = the model that learns the row)."""
+    out: dict[str, float] = {
+        "data/rows_empty_share": sum(not r.target for r in rows) / max(len(rows), 1)}
+    for kind in sorted({r.kind for r in rows}):
+        mine = [r for r in rows if r.kind == kind]
+        out[f"data/rows_train_{kind.lower()}"] = float(len(mine))
+        out[f"data/rows_empty_share_{kind.lower()}"] = sum(not r.target for r in mine) / len(mine)
+    return out

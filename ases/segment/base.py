@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-AS, ES = "AS", "ES"
+from ases.text.context import AS, ES
 
 
 @runtime_checkable

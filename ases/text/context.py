@@ -34,8 +34,18 @@ def context(question: str, segments: Sequence[str]) -> str:
     return f"{head} {cot}" if cot else head
 
 
-TAG_MARKERS = {"ES": "[ES]", "AS": "[AS]"}
+END_MARKER = "[END]"
+"""Closes the last segment of a dual-path CoT (:mod:`ases.text.turns`); only the model
+writing that segment learns it."""
+
+ES, AS = "ES", "AS"
+"""The two segment types: extractive and abstractive (also the dual path's two models)."""
+
+TAG_MARKERS = {ES: "[ES]", AS: "[AS]"}
 """Target prefixes of the tagged uni path: the model names the segment type it writes."""
+
+MARKERS = (COT_MARKER, *TAG_MARKERS.values(), END_MARKER)
+"""Every marker a model reads or writes; trained tokenizers see each of them."""
 
 
 def add_tag(tag: str, text: str) -> str:

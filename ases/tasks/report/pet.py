@@ -40,7 +40,8 @@ class PETTask(Task):
         return split_chinese(cot, self.min_chars)
 
     def is_finished(self, text: str) -> bool:
-        """Reports have no answer statement: the model ends with an empty segment."""
+        """Reports have no answer statement: the uni path's model ends with an empty segment,
+        the dual path's with the end marker."""
         return False
 
     def prepare(self, examples: Sequence[Example]) -> tuple[list[Example], dict[str, float]]:
