@@ -49,8 +49,8 @@ class ScriptedAdapter:
     def __init__(self, write):
         self.write = write
 
-    def generate(self, model, sources, max_source_len, max_new_tokens, **settings):
-        return self.write(model, list(sources))
+    def generate(self, model, prompts, max_source_len, max_new_tokens, **settings):
+        return self.write(model, [p.text for p in prompts])
 
 
 # One torch thread per test process (children inherit it): the test models are tiny, so a

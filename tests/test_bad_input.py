@@ -158,12 +158,13 @@ def test_a_row_longer_than_the_model_stops_or_is_cut_when_asked(tmp_path):
     from ases.models.seq2seq import Seq2SeqAdapter
     from ases.models.spec import ModelSpec
     from ases.paths.rows import Row
+    from ases.text.context import Prompt
     from ases.training.datamodule import RowsDataModule
 
     spec = ModelSpec(vocab_size=100, max_source_len=8, max_target_len=8)
     tok = build_tokenizer(spec, ["Ann has four pens and two cups of tea."] * 20, tmp_path)
-    rows = [Row("a", "Ann has pens.", "Two.", "ES"),
-            Row("b", "Ann has four pens and two cups of tea and more.", "Two.", "ES")]
+    rows = [Row("a", Prompt("Ann has pens."), "Two.", "ES"),
+            Row("b", Prompt("Ann has four pens and two cups of tea and more."), "Two.", "ES")]
     short = len(tok(rows[0].source)["input_ids"])
     assert short < 30 < len(tok(rows[1].source)["input_ids"])
     strict = RowsDataModule(rows, rows, [], Seq2SeqAdapter(tok), 30, 30, on_long_input="error")

@@ -103,6 +103,7 @@ def test_the_pipelines_fit_saves_checkpoints_through_the_atomic_writer(tmp_path,
     from ases.paths.single import SingleModelPath
     from ases.pipeline import fit
     from ases.tasks.mwp import MWPTask
+    from ases.text.context import Prompt
     from ases.training.checkpointing import AtomicCheckpointIO
     from ases.training.datamodule import RowsDataModule
 
@@ -129,7 +130,7 @@ def test_the_pipelines_fit_saves_checkpoints_through_the_atomic_writer(tmp_path,
     adapter = Seq2SeqAdapter(tok)
     module = SingleModelPath(build_model(spec, tok), adapter, MWPTask(), DecodeSettings(),
                              iterative=False, max_source_len=32, max_target_len=32)
-    rows = [Row(ex.qid, ex.question, ex.cot, "COT") for ex in exs]
+    rows = [Row(ex.qid, Prompt(ex.question), ex.cot, "COT") for ex in exs]
     dm = RowsDataModule(rows, rows, exs, adapter, 32, 32, batch_size=4, eval_batch_size=4)
     trainer, _, best = fit(rc, module, dm, run_dir, resume=False)
     assert trainer.global_step == 2

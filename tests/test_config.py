@@ -121,7 +121,7 @@ def test_combination_composes_and_builds(combo, tiny_tokenizer):
         assert isinstance(module, L.LightningModule)
         n_params = sum(p.numel() for p in models[0].parameters())
         assert sum(p.numel() for p in module.parameters()) == len(models) * n_params
-    assert (rc.spec.pretrained is None) == (cfg.model.name == "tiny")
+    assert (rc.spec.pretrained is None) == cfg.model.name.startswith("tiny")  # tiny, tiny-causal
     assert not any(s.trust_remote_code for s in rc.specs)  # no remote code unless asked
     assert rc.spec.max_source_len == cfg.task.max_source_len  # lengths follow the task
     assert len(rc.specs) == cfg.path.models

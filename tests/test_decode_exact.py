@@ -19,6 +19,7 @@ from ases.models.greedy import (
 )
 from ases.models.seq2seq import Seq2SeqAdapter
 from ases.models.spec import ModelSpec
+from ases.text.context import Prompt
 
 QUESTIONS = [
     "Ann has 4 pens.",
@@ -180,11 +181,11 @@ def test_engines_agree_and_settings_that_change_logits_go_to_generate(tmp_path):
     assert plain_greedy(model, 1) and not plain_greedy(model, 4)
     model.generation_config.no_repeat_ngram_size = 2
     assert not plain_greedy(model, 1)
-    texts = {engine: Seq2SeqAdapter(tok).generate(model, QUESTIONS, 64, 10, engine=engine)
+    texts = {engine: Seq2SeqAdapter(tok).generate(model, [Prompt(q) for q in QUESTIONS], 64, 10, engine=engine)
              for engine in ENGINES}
     assert texts["ases"] == texts["hf"]
     model.generation_config.no_repeat_ngram_size = 0
-    texts = {engine: Seq2SeqAdapter(tok).generate(model, QUESTIONS, 64, 10, engine=engine)
+    texts = {engine: Seq2SeqAdapter(tok).generate(model, [Prompt(q) for q in QUESTIONS], 64, 10, engine=engine)
              for engine in ENGINES}
     assert texts["ases"] == texts["hf"] and any(texts["ases"])
     assert list(decode._LEAN_OK[model].values()) == [True]  # "ases" took the lean path

@@ -148,9 +148,9 @@ def test_only_the_opening_turn_may_pass():
     calls = []
 
     class Recording(ScriptedAdapter):
-        def generate(self, model, sources, max_source_len, max_new_tokens, **settings):
+        def generate(self, model, prompts, max_source_len, max_new_tokens, **settings):
             calls.append((model, settings.get("must_write", False)))
-            return ["" if model == ES and not calls[1:] else "x." for _ in sources]
+            return ["" if model == ES and not calls[1:] else "x." for _ in prompts]
 
     decode_dual(Recording(None), ES, AS, ["Q?"], lambda t: False, 128, DecodeSettings(max_rounds=4))
     assert calls == [(ES, False), (AS, True), (ES, True), (AS, True)]

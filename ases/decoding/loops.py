@@ -21,7 +21,7 @@ from ases.decoding.settings import (
     Trace,
 )
 from ases.models.adapter import ModelAdapter
-from ases.text.context import context, split_tag
+from ases.text.context import Prompt, add_tag, split_tag
 from ases.text.turns import AS, ES, Turns
 
 __all__ = ["EMPTY", "END", "MAX_ROUNDS", "ONE_PASS", "STOP_REASONS", "STOP_RULE",
@@ -29,11 +29,11 @@ __all__ = ["EMPTY", "END", "MAX_ROUNDS", "ONE_PASS", "STOP_REASONS", "STOP_RULE"
            "decode_dual", "decode_iterative", "decode_one_pass", "generate"]
 
 
-def generate(adapter: ModelAdapter, model, sources: Sequence[str], max_source_len: int,
+def generate(adapter: ModelAdapter, model, prompts: Sequence[Prompt], max_source_len: int,
              max_new_tokens: int, settings: DecodeSettings, must_write: bool = False) -> list[str]:
     """One batched generation call through the adapter; the stripped texts."""
     extra = {"must_write": True} if must_write else {}
-    return adapter.generate(model, sources, max_source_len, max_new_tokens,
+    return adapter.generate(model, prompts, max_source_len, max_new_tokens,
                             num_beams=settings.num_beams, min_new_tokens=settings.min_new_tokens,
                             engine=settings.engine, **extra)
 
@@ -42,9 +42,17 @@ def decode_one_pass(adapter: ModelAdapter, model, questions: Sequence[str],
                     max_source_len: int, max_target_len: int,
                     settings: DecodeSettings) -> list[Trace]:
     """The baseline: the whole CoT from ``context(question, [])`` in one call."""
-    texts = generate(adapter, model, [context(q, []) for q in questions],
+    texts = generate(adapter, model, [Prompt(q) for q in questions],
                      max_source_len, max_target_len, settings)
     return [Trace([t] if t else [], [None] if t else [], ONE_PASS, rounds=1) for t in texts]
+
+
+def _written(trace: Trace, tagged: bool) -> tuple[str, ...]:
+    """The segments as the prompt shows them: with the tag each was written with."""
+    if not tagged:
+        return tuple(trace.segments)
+    return tuple(add_tag(kind, text) if kind else text
+                 for text, kind in zip(trace.segments, trace.types, strict=True))
 
 
 def decode_iterative(adapter: ModelAdapter, model, questions: Sequence[str],
@@ -57,14 +65,16 @@ def decode_iterative(adapter: ModelAdapter, model, questions: Sequence[str],
     the model writes its next segment. An example stops when the task's stop rule holds
     on its CoT, when it writes an empty segment (the learned stop), or after
     ``settings.max_rounds`` rounds. With ``tagged`` the model's leading ``[ES]``/``[AS]``
-    is taken off the segment and recorded as its type.
+    is taken off the segment and recorded as its type; the prompt shows each written
+    segment with its tag, as the model wrote it (the rows of
+    :func:`ases.paths.rows.segment_rows` do the same).
     """
     traces = [Trace() for _ in questions]
     active = list(range(len(questions)))
     for _ in range(settings.max_rounds):
         if not active:
             break
-        sources = [context(questions[i], traces[i].segments) for i in active]
+        sources = [Prompt(questions[i], _written(traces[i], tagged)) for i in active]
         texts = generate(adapter, model, sources, max_source_len, settings.max_new_tokens,
                          settings)
         still = []
@@ -110,7 +120,7 @@ def decode_dual(adapter: ModelAdapter, es_model, as_model, questions: Sequence[s
         for kind, may_pass, group in groups:
             if not group:
                 continue
-            sources = [context(questions[i], states[i].segments) for i in group]
+            sources = [Prompt(questions[i], tuple(states[i].segments)) for i in group]
             texts = generate(adapter, es_model if kind == ES else as_model, sources,
                              max_source_len, settings.max_new_tokens, settings,
                              must_write=not may_pass)

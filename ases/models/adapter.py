@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from ases.text.context import Prompt
+
 
 @dataclass
 class TokenScores:
@@ -24,6 +26,18 @@ class TokenScores:
 
     entropy: np.ndarray  # (T,) predictive entropy H_t = -Σ p log p, in nats
     nll: np.ndarray  # (T,) -log p(gold token)
+
+
+class TrainingRow(Protocol):
+    """What an adapter reads of a training row (:class:`ases.paths.rows.Row` is one)."""
+
+    prompt: Prompt
+    target: str
+
+    @property
+    def closes(self) -> bool:
+        """The target ends the whole text (not one segment)."""
+        ...
 
 
 EncodedRow = tuple[list[int], list[int], bool]
@@ -42,9 +56,14 @@ class ModelAdapter(Protocol):
     """``seq2seq`` (encoder-decoder)."""
     tokenizer: PreTrainedTokenizerBase
 
-    def encode_rows(self, sources: Sequence[str], targets: Sequence[str]
-                    ) -> tuple[list[list[int]], list[list[int]]]:
-        """Token ids of each row's source and target (with the end token), untruncated."""
+    def encode_rows(self, rows: Sequence[TrainingRow]) -> tuple[list[list[int]], list[list[int]]]:
+        """Token ids of each row's prompt and target (with its end token), untruncated."""
+        ...
+
+    def cut(self, prompt: list[int], target: list[int], max_source_len: int,
+            max_target_len: int) -> tuple[list[int], list[int]]:
+        """A row's ids within the model's limits (what is cut, and from which end, is the
+        family's choice)."""
         ...
 
     def collate(self, batch: Sequence[EncodedRow]) -> dict[str, torch.Tensor]:
@@ -58,10 +77,10 @@ class ModelAdapter(Protocol):
         """Entropy and NLL of every target token given its source, in input order."""
         ...
 
-    def generate(self, model: PreTrainedModel, sources: Sequence[str], max_source_len: int,
+    def generate(self, model: PreTrainedModel, prompts: Sequence[Prompt], max_source_len: int,
                  max_new_tokens: int, num_beams: int = 1, min_new_tokens: int = 0,
                  engine: str = "ases", must_write: bool = False) -> list[str]:
-        """One batched generation call: each source's continuation, stripped. With
+        """One batched generation call: each prompt's next text, stripped. With
         ``must_write`` an output may not end before it holds a visible character (the dual
         path's turns where a pass is not allowed)."""
         ...

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from transformers import (
+    AutoConfig,
+    AutoModelForCausalLM,
     AutoModelForSeq2SeqLM,
     AutoTokenizer,
+    LlamaConfig,
+    LlamaForCausalLM,
     PreTrainedModel,
     PreTrainedTokenizerBase,
     T5Config,
@@ -16,6 +21,7 @@ from transformers import (
 )
 
 from ases.models.adapter import ModelAdapter
+from ases.models.causal import CausalAdapter, prepare_tokenizer
 from ases.models.seq2seq import Seq2SeqAdapter
 from ases.models.spec import ModelSpec
 from ases.models.tokenizer import trained_tokenizer
@@ -47,18 +53,42 @@ def _source(spec: ModelSpec) -> str:
     return str(local) if local.is_dir() else str(spec.pretrained)
 
 
+def _gguf(spec: ModelSpec) -> dict[str, str]:
+    return {"gguf_file": spec.gguf_file} if spec.gguf_file else {}
+
+
+@lru_cache(maxsize=16)
+def _pretrained_arch(source: str, gguf_file: str | None, trust_remote_code: bool) -> str:
+    extra = {"gguf_file": gguf_file} if gguf_file else {}
+    config = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code, **extra)
+    return "seq2seq" if getattr(config, "is_encoder_decoder", False) else "causal"
+
+
+def arch_of(spec: ModelSpec) -> str:
+    """``seq2seq`` or ``causal``: the spec's ``arch``, or the pretrained model's config."""
+    if spec.arch is not None:
+        return spec.arch
+    try:
+        return _pretrained_arch(_source(spec), spec.gguf_file, spec.trust_remote_code)
+    except (OSError, ValueError) as err:
+        raise _not_found(spec, "config", err) from err
+
+
 def build_tokenizer(spec: ModelSpec, train_texts: Sequence[str], cache_root: str | Path,
                     seed: int = 0) -> PreTrainedTokenizerBase:
-    """The hub tokenizer for a pretrained model; otherwise one trained on ``train_texts``."""
+    """The hub tokenizer for a pretrained model; otherwise one trained on ``train_texts``.
+    A decoder-only model's tokenizer also gets a pad token and a segment marker
+    (:func:`ases.models.causal.prepare_tokenizer`)."""
     if spec.pretrained is None:
-        return trained_tokenizer([*train_texts, *MARKERS], cache_root, spec.vocab_size,
-                                 spec.character_coverage, seed)
-    try:
-        return AutoTokenizer.from_pretrained(
-            _source(spec), trust_remote_code=spec.trust_remote_code
-        )
-    except (OSError, ValueError) as err:
-        raise _not_found(spec, "tokenizer", err) from err
+        tokenizer = trained_tokenizer([*train_texts, *MARKERS], cache_root, spec.vocab_size,
+                                      spec.character_coverage, seed)
+    else:
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(
+                _source(spec), trust_remote_code=spec.trust_remote_code, **_gguf(spec))
+        except (OSError, ValueError) as err:
+            raise _not_found(spec, "tokenizer", err) from err
+    return prepare_tokenizer(tokenizer) if arch_of(spec) == "causal" else tokenizer
 
 
 def build_t5(tokenizer: PreTrainedTokenizerBase, **shape) -> PreTrainedModel:
@@ -70,20 +100,35 @@ def build_t5(tokenizer: PreTrainedTokenizerBase, **shape) -> PreTrainedModel:
     return T5ForConditionalGeneration(config)
 
 
+def build_llama(tokenizer: PreTrainedTokenizerBase, **shape) -> PreTrainedModel:
+    """A Llama-style decoder at random init with the tokenizer's special ids; ``shape`` is
+    any ``LlamaConfig`` field. Input and output embeddings are tied, as in SmolLM2."""
+    config = LlamaConfig(**shape, pad_token_id=tokenizer.pad_token_id,
+                         eos_token_id=tokenizer.eos_token_id, bos_token_id=tokenizer.bos_token_id,
+                         tie_word_embeddings=True, max_position_embeddings=8192)
+    return LlamaForCausalLM(config)
+
+
 def build_model(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase) -> PreTrainedModel:
     """A fresh model: the tiny T5 at random init, or pretrained weights.
 
     Call it once per model (the dual path builds two); the caller seeds torch first.
     """
+    causal = arch_of(spec) == "causal"
+    if spec.pretrained is None and causal:
+        return build_llama(tokenizer, vocab_size=len(tokenizer), hidden_size=spec.d_model,
+                           intermediate_size=spec.d_ff, num_attention_heads=spec.num_heads,
+                           num_key_value_heads=spec.num_heads, head_dim=spec.d_kv,
+                           num_hidden_layers=spec.num_layers, attention_dropout=spec.dropout)
     if spec.pretrained is None:
         return build_t5(tokenizer, vocab_size=len(tokenizer), d_model=spec.d_model,
                         d_ff=spec.d_ff, d_kv=spec.d_kv, num_heads=spec.num_heads,
                         num_layers=spec.num_layers, num_decoder_layers=spec.num_decoder_layers,
                         dropout_rate=spec.dropout)
+    auto = AutoModelForCausalLM if causal else AutoModelForSeq2SeqLM
     try:
-        model = AutoModelForSeq2SeqLM.from_pretrained(
-            _source(spec), trust_remote_code=spec.trust_remote_code
-        )
+        model = auto.from_pretrained(_source(spec), trust_remote_code=spec.trust_remote_code,
+                                     **_gguf(spec))
     except (OSError, ValueError) as err:
         raise _not_found(spec, "weights", err) from err
     if model.get_input_embeddings().num_embeddings < len(tokenizer):
@@ -94,9 +139,11 @@ def build_model(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase) -> PreTrain
 def build_adapter(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase) -> ModelAdapter:
     """The model seam for ``spec``'s family, bound to the run's tokenizer (every model of
     the run shares it)."""
-    return Seq2SeqAdapter(tokenizer)
+    return CausalAdapter(tokenizer) if arch_of(spec) == "causal" else Seq2SeqAdapter(tokenizer)
 
 
 def load_saved(folder: str | Path) -> PreTrainedModel:
-    """A model saved with ``save_pretrained`` (e.g. a cached scorer)."""
-    return AutoModelForSeq2SeqLM.from_pretrained(str(folder))
+    """A model saved with ``save_pretrained`` (e.g. a cached scorer), of either family."""
+    encoder_decoder = getattr(AutoConfig.from_pretrained(str(folder)), "is_encoder_decoder", False)
+    auto = AutoModelForSeq2SeqLM if encoder_decoder else AutoModelForCausalLM
+    return auto.from_pretrained(str(folder))

@@ -10,8 +10,9 @@ import torch
 from tqdm.auto import tqdm
 from transformers import LogitsProcessorList, PreTrainedModel, PreTrainedTokenizerBase
 
-from ases.models.adapter import EncodedRow, TokenScores
+from ases.models.adapter import EncodedRow, TokenScores, TrainingRow
 from ases.models.greedy import HoldEndUntilText, blank_token_ids, greedy_generate, plain_greedy
+from ases.text.context import Prompt
 
 
 def pad(rows: Sequence[Sequence[int]], value: int) -> torch.Tensor:
@@ -40,11 +41,20 @@ class Seq2SeqAdapter:
         """Tokens that write no visible character (see ``generate(must_write=True)``)."""
         return blank_token_ids(self.tokenizer)
 
-    def encode_rows(self, sources: Sequence[str], targets: Sequence[str]
-                    ) -> tuple[list[list[int]], list[list[int]]]:
-        src = self.tokenizer(list(sources))["input_ids"]
-        tgt = self.tokenizer(text_target=list(targets))["input_ids"]
+    def encode_rows(self, rows: Sequence[TrainingRow]) -> tuple[list[list[int]], list[list[int]]]:
+        src = self.tokenizer([r.prompt.text for r in rows])["input_ids"]
+        tgt = self.tokenizer(text_target=[r.target for r in rows])["input_ids"]
         return src, tgt
+
+    def cut(self, prompt: list[int], target: list[int], max_source_len: int,
+            max_target_len: int) -> tuple[list[int], list[int]]:
+        """Keeps the first tokens of each side, and its end token."""
+        end = [] if self.tokenizer.eos_token_id is None else [self.tokenizer.eos_token_id]
+        if len(prompt) > max_source_len:
+            prompt = prompt[: max_source_len - len(end)] + end
+        if len(target) > max_target_len:
+            target = target[: max_target_len - len(end)] + end
+        return prompt, target
 
     def collate(self, batch: Sequence[EncodedRow]) -> dict[str, torch.Tensor]:
         pad_id = self.tokenizer.pad_token_id
@@ -94,13 +104,13 @@ class Seq2SeqAdapter:
                 out[i] = TokenScores(entropy[row, :n].copy(), nll[row, :n].copy())
         return out
 
-    def generate(self, model: PreTrainedModel, sources: Sequence[str], max_source_len: int,
+    def generate(self, model: PreTrainedModel, prompts: Sequence[Prompt], max_source_len: int,
                  max_new_tokens: int, num_beams: int = 1, min_new_tokens: int = 0,
                  engine: str = "ases", must_write: bool = False) -> list[str]:
         """Greedy decoding that drops finished rows (:func:`greedy_generate`) where it
         writes what ``generate`` would; otherwise ``model.generate``. With ``must_write``
         no output ends before it holds a visible character."""
-        enc = self.tokenizer(list(sources), padding=True, truncation=True,
+        enc = self.tokenizer([p.text for p in prompts], padding=True, truncation=True,
                              max_length=max_source_len, return_tensors="pt").to(model.device)
         blank = self.blank_ids if must_write else None
         if engine == "ases" and plain_greedy(model, num_beams):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ases.segment.base import SegmentedCoT
-from ases.text.context import add_tag, context, join_segments
+from ases.text.context import Prompt, add_tag, join_segments
 from ases.text.turns import gold_turns
 
 KINDS = ("COT", "ES", "AS", "STOP")
@@ -15,13 +15,25 @@ KINDS = ("COT", "ES", "AS", "STOP")
 
 @dataclass(frozen=True)
 class Row:
-    """One seq2seq training pair."""
+    """One training pair: what the model reads and what it writes."""
 
     qid: str
-    source: str
+    prompt: Prompt
     target: str
     kind: str
     """COT (whole chain, the baseline), ES or AS (one segment), STOP (end of chain)."""
+
+    @property
+    def source(self) -> str:
+        """The prompt as text (:func:`ases.text.context.context`)."""
+        return self.prompt.text
+
+    @property
+    def closes(self) -> bool:
+        """Whether the target ends the whole text (the baseline's CoT, the stop row) rather
+        than one segment; decoder-only models end it with their end token, not the
+        segment marker."""
+        return self.kind in ("COT", "STOP")
 
 
 class Pieced(Protocol):
@@ -34,25 +46,25 @@ class Pieced(Protocol):
 
 def whole_rows(cots: Sequence[Pieced]) -> list[Row]:
     """The baseline's rows: question → whole CoT (the pieces joined)."""
-    return [Row(c.qid, context(c.question, []), join_segments(c.pieces), "COT") for c in cots]
+    return [Row(c.qid, Prompt(c.question), join_segments(c.pieces), "COT") for c in cots]
 
 
 def segment_rows(segmented: Sequence[SegmentedCoT], tagged: bool = False) -> list[Row]:
-    """Uni-path rows: ``context(question, segments[:k]) → segments[k]`` for every k, then a
+    """Uni-path rows: ``(question, segments[:k]) → segments[k]`` for every k, then a
     stop row whose target is empty, which teaches the model to end the chain.
 
     Args:
         segmented: the segmented train (or validation) CoTs.
         tagged: prefix every target with its type (``[ES] …`` / ``[AS] …``), so the one
-            model says what kind of segment it writes next.
+            model says what kind of segment it writes next; the prompts then show the
+            written segments with their tags too, as the model wrote them.
     """
     rows: list[Row] = []
     for s in segmented:
-        texts = [seg.text for seg in s.segments]
+        texts = [add_tag(seg.tag, seg.text) if tagged else seg.text for seg in s.segments]
         for k, seg in enumerate(s.segments):
-            target = add_tag(seg.tag, seg.text) if tagged else seg.text
-            rows.append(Row(s.qid, context(s.question, texts[:k]), target, seg.tag))
-        rows.append(Row(s.qid, context(s.question, texts), "", "STOP"))
+            rows.append(Row(s.qid, Prompt(s.question, tuple(texts[:k])), texts[k], seg.tag))
+        rows.append(Row(s.qid, Prompt(s.question, tuple(texts)), "", "STOP"))
     return rows
 
 
@@ -63,7 +75,7 @@ def dual_rows(segmented: Sequence[SegmentedCoT]) -> list[Row]:
     A CoT that opens with AS gives the ES model one pass row (empty target); the last
     segment's target ends with the end marker. No other row has an empty target.
     """
-    return [Row(s.qid, context(s.question, turn.written), turn.target, turn.model)
+    return [Row(s.qid, Prompt(s.question, turn.written), turn.target, turn.model)
             for s in segmented
             for turn in gold_turns([(seg.tag, seg.text) for seg in s.segments])]
 

@@ -8,6 +8,7 @@ function prevents.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 COT_MARKER = "=>"
 """Separates the question from the chain of thought written so far."""
@@ -32,6 +33,28 @@ def context(question: str, segments: Sequence[str]) -> str:
     cot = join_segments(segments)
     head = f"{question.strip()} {COT_MARKER}"
     return f"{head} {cot}" if cot else head
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A model input before it is text: the question and the segments written so far.
+
+    Encoder-decoder adapters read :attr:`text` (:func:`context`); decoder-only adapters
+    tokenize the question and each segment on their own, so that a longer prompt's ids
+    extend a shorter one's.
+    """
+
+    question: str
+    written: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return context(self.question, self.written)
+
+    @property
+    def head(self) -> str:
+        """The question and the marker: the prompt with no segment written."""
+        return context(self.question, [])
 
 
 END_MARKER = "[END]"

@@ -140,7 +140,7 @@ class RowsDataModule(L.LightningDataModule):
         self._val: _Encoded | None = None
 
     def _encode(self, rows: list[Row], split: str) -> _Encoded:
-        src, tgt = self.adapter.encode_rows([r.source for r in rows], [r.target for r in rows])
+        src, tgt = self.adapter.encode_rows(rows)
         # Count what truncation cuts, so it is reported rather than silent.
         self.truncated[f"{split}_sources"] = sum(len(s) > self.max_source_len for s in src)
         self.truncated[f"{split}_targets"] = sum(len(t) > self.max_target_len for t in tgt)
@@ -155,10 +155,9 @@ class RowsDataModule(L.LightningDataModule):
                         f"the longest has {max(len(seqs[i]) for i in long)}), first in example "
                         f"{row.qid!r}. Raise task.max_{side[:-1]}_len, or set "
                         "data.on_long_input=truncate to cut them (counted in data/truncated_*)")
-        end = [] if self.tokenizer.eos_token_id is None else [self.tokenizer.eos_token_id]
-        src = [s if len(s) <= self.max_source_len else s[: self.max_source_len - len(end)] + end for s in src]
-        tgt = [t if len(t) <= self.max_target_len else t[: self.max_target_len - len(end)] + end for t in tgt]
-        return _Encoded(src, tgt, [r.kind == "AS" for r in rows])
+        cut = [self.adapter.cut(s, t, self.max_source_len, self.max_target_len)
+               for s, t in zip(src, tgt, strict=True)]
+        return _Encoded([s for s, _ in cut], [t for _, t in cut], [r.kind == "AS" for r in rows])
 
     def setup(self, stage: str | None = None) -> None:
         if self._train is None:

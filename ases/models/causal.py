@@ -1,0 +1,206 @@
+"""The model seam for decoder-only models (Llama, SmolLM2, Qwen2.5, Gemma 3): one sequence.
+
+A row is one sequence: the prompt, then the target and its end token; the loss is on the
+target and its end only (prompt labels are -100, as TRL's completion-only loss). Two end
+tokens: the **segment marker** ends one segment (and is all a dual-path pass writes); the
+tokenizer's **end token** ends the whole text (the baseline's CoT; all the uni path's stop
+row writes).
+
+Prompts are tokenized piece by piece — the question and its marker, then each written
+segment with its leading space followed by the segment marker — so that the prompt of a
+CoT's row k+1 begins with row k's prompt and target ids exactly (byte-level BPE would
+otherwise merge across the boundaries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+from transformers import LogitsProcessorList, PreTrainedModel, PreTrainedTokenizerBase
+
+from ases.models.adapter import EncodedRow, TokenScores, TrainingRow
+from ases.models.greedy import HoldEndUntilText, blank_token_ids
+from ases.text.context import Prompt
+
+SEGMENT_TOKEN = "<|segment|>"
+"""The segment marker added to a tokenizer that cannot write a newline as one token."""
+
+
+def prepare_tokenizer(tokenizer: PreTrainedTokenizerBase) -> PreTrainedTokenizerBase:
+    """Makes a tokenizer fit for a decoder-only student, in place: a pad token (the end
+    token when it has none; padding is masked, so they never mix) and a segment marker
+    (see :func:`segment_marker`). Call it before the model is built: the marker may add a
+    token."""
+    if tokenizer.eos_token_id is None:
+        raise ValueError(f"{type(tokenizer).__name__} has no end-of-sequence token; a decoder-only "
+                         "student needs one to learn where a text ends")
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if _newline_id(tokenizer) is None and SEGMENT_TOKEN not in tokenizer.get_vocab():
+        tokenizer.add_special_tokens({"additional_special_tokens": [SEGMENT_TOKEN]})
+    return tokenizer
+
+
+def _newline_id(tokenizer: PreTrainedTokenizerBase) -> int | None:
+    """The id of ``"\\n"`` when the tokenizer writes it as one token of its own."""
+    ids = tokenizer("\n", add_special_tokens=False)["input_ids"]
+    if len(ids) == 1 and tokenizer.decode(ids) == "\n":
+        return ids[0]
+    return None
+
+
+def segment_marker(tokenizer: PreTrainedTokenizerBase) -> int:
+    """The token that ends a segment: a newline where the tokenizer has one (segments never
+    contain one: pieces are cut at newlines and joined with spaces), otherwise the added
+    :data:`SEGMENT_TOKEN`."""
+    newline = _newline_id(tokenizer)
+    if newline is not None:
+        return newline
+    if SEGMENT_TOKEN not in tokenizer.get_vocab():
+        raise ValueError("the tokenizer has no segment marker: build it with "
+                         "ases.models.causal.prepare_tokenizer")
+    return tokenizer.convert_tokens_to_ids(SEGMENT_TOKEN)
+
+
+def _pad_rows(rows: Sequence[Sequence[int]], value: int, left: bool) -> torch.Tensor:
+    width = max(len(r) for r in rows)
+    out = torch.full((len(rows), width), value, dtype=torch.long)  # (B, T)
+    for b, r in enumerate(rows):
+        if r:
+            span = slice(width - len(r), width) if left else slice(0, len(r))
+            out[b, span] = torch.tensor(list(r), dtype=torch.long)
+    return out
+
+
+class CausalAdapter:
+    """The prompt and the target in one sequence, read left to right.
+
+    Args:
+        tokenizer: the run's tokenizer, prepared by :func:`prepare_tokenizer`.
+    """
+
+    arch = "causal"
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase):
+        self.tokenizer = tokenizer
+        self.eos = tokenizer.eos_token_id
+        self.pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.eos
+        self.sep = segment_marker(tokenizer)
+        bos = tokenizer.bos_token_id
+        self.bos = [bos] if bos is not None and bos != self.eos else []
+
+    # -- token ids ---------------------------------------------------------------------
+
+    def _ids(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def prompt_ids(self, prompt: Prompt) -> list[int]:
+        """The question and its marker, then each written segment (leading space) and the
+        segment marker."""
+        ids = self.bos + self._ids(prompt.head)
+        for segment in prompt.written:
+            ids += self._ids(" " + segment.strip()) + [self.sep]
+        return ids
+
+    def target_ids(self, target: str, closes: bool) -> list[int]:
+        """The target's ids and its end: the end token when it closes the text, else the
+        segment marker. An empty target is its end alone (stop, pass)."""
+        text = self._ids(" " + target.strip()) if target.strip() else []
+        return text + [self.eos if closes else self.sep]
+
+    def encode_rows(self, rows: Sequence[TrainingRow]) -> tuple[list[list[int]], list[list[int]]]:
+        return ([self.prompt_ids(r.prompt) for r in rows],
+                [self.target_ids(r.target, r.closes) for r in rows])
+
+    def cut(self, prompt: list[int], target: list[int], max_source_len: int,
+            max_target_len: int) -> tuple[list[int], list[int]]:
+        """Cuts a long prompt from its start (the question's first tokens go, the segments
+        written so far stay) and a long target from its end, keeping its end token."""
+        if len(prompt) > max_source_len:
+            prompt = self.bos + prompt[len(prompt) - max_source_len + len(self.bos):]
+        if len(target) > max_target_len:
+            target = target[: max_target_len - 1] + target[-1:]
+        return prompt, target
+
+    def collate(self, batch: Sequence[EncodedRow]) -> dict[str, torch.Tensor]:
+        """Prompt + target per row, right-padded; labels only on the target tokens."""
+        width = max(len(p) + len(t) for p, t, _ in batch)
+        input_ids = torch.full((len(batch), width), self.pad, dtype=torch.long)  # (B, L)
+        attention = torch.zeros((len(batch), width), dtype=torch.long)  # (B, L)
+        labels = torch.full((len(batch), width), -100, dtype=torch.long)  # (B, L)
+        for b, (p, t, _) in enumerate(batch):
+            n = len(p) + len(t)
+            input_ids[b, :n] = torch.tensor(p + t)
+            attention[b, :n] = 1
+            labels[b, len(p):n] = torch.tensor(t)
+        is_as = torch.tensor([a for _, _, a in batch], dtype=torch.bool)  # (B,)
+        return {"input_ids": input_ids, "attention_mask": attention, "labels": labels, "is_as": is_as}
+
+    # -- teacher-forced scores ---------------------------------------------------------
+
+    def token_scores(self, model: PreTrainedModel, sources: Sequence[str],
+                     targets: Sequence[list[int]], max_source_len: int, batch_size: int = 64,
+                     progress: bool = True, desc: str = "scoring") -> list[TokenScores]:
+        """Entropy and NLL of every target token given the source: the logits at the
+        position before each target token (shifted by one)."""
+        prompts = [self.bos + self._ids(s) for s in sources]
+        prompts = [p if len(p) <= max_source_len else self.cut(p, [], max_source_len, 1)[0]
+                   for p in prompts]
+        order = sorted(range(len(sources)), key=lambda i: len(prompts[i]) + len(targets[i]))
+        out = [TokenScores(np.zeros(0, np.float32), np.zeros(0, np.float32)) for _ in sources]
+        model.eval()
+        for start in tqdm(range(0, len(order), batch_size), desc=desc, disable=not progress,
+                          unit="batch"):
+            chunk = order[start : start + batch_size]
+            seqs = [prompts[i] + list(targets[i]) for i in chunk]
+            ids = _pad_rows(seqs, self.pad, left=False)  # (B, L)
+            mask = torch.zeros_like(ids)
+            for b, s in enumerate(seqs):
+                mask[b, : len(s)] = 1
+            with torch.inference_mode():
+                logits = model(input_ids=ids.to(model.device),
+                               attention_mask=mask.to(model.device)).logits.float()  # (B, L, V)
+                logp = torch.log_softmax(logits, dim=-1)  # (B, L, V)
+                entropy = -(logp.exp() * logp).sum(-1)  # (B, L)
+            for b, i in enumerate(chunk):
+                p, t = len(prompts[i]), len(targets[i])
+                rows = torch.arange(p - 1, p - 1 + t, device=logp.device)  # predict t from p-1..
+                gold = torch.tensor(targets[i], dtype=torch.long, device=logp.device)
+                nll = -logp[b, rows, gold]
+                out[i] = TokenScores(entropy[b, rows].cpu().numpy().copy(), nll.cpu().numpy().copy())
+        return out
+
+    # -- generation --------------------------------------------------------------------
+
+    @cached_property
+    def blank_ids(self) -> torch.Tensor:
+        """Tokens that write no visible character (see ``generate(must_write=True)``)."""
+        return blank_token_ids(self.tokenizer)
+
+    def generate(self, model: PreTrainedModel, prompts: Sequence[Prompt], max_source_len: int,
+                 max_new_tokens: int, num_beams: int = 1, min_new_tokens: int = 0,
+                 engine: str = "ases", must_write: bool = False) -> list[str]:
+        """The next segment of each prompt: generation stops at the segment marker or the
+        end token (either left out of the text). Prompts are left-padded."""
+        ids = [self.cut(self.prompt_ids(p), [], max_source_len, 1)[0] for p in prompts]
+        input_ids = _pad_rows(ids, self.pad, left=True).to(model.device)  # (B, S)
+        mask = torch.zeros_like(input_ids)
+        for b, row in enumerate(ids):
+            mask[b, input_ids.shape[1] - len(row):] = 1
+        ends = [self.sep, self.eos]
+        hold = [HoldEndUntilText(self.blank_ids, ends, start=input_ids.shape[1])] if must_write else []
+        with torch.inference_mode():
+            out = model.generate(input_ids=input_ids, attention_mask=mask,
+                                 max_new_tokens=max_new_tokens, num_beams=num_beams,
+                                 do_sample=False, min_new_tokens=min_new_tokens or None,
+                                 eos_token_id=ends, pad_token_id=self.pad,
+                                 logits_processor=LogitsProcessorList(hold))
+        texts = []
+        for row in out[:, input_ids.shape[1]:].tolist():
+            cut = next((k for k, t in enumerate(row) if t in ends), len(row))
+            texts.append(self.tokenizer.decode(row[:cut], skip_special_tokens=True).strip())
+        return texts

@@ -1,0 +1,185 @@
+"""Decoder-only students: rows as sequences, scores, decoding (the causal model seam)."""
+
+from __future__ import annotations
+
+import lightning as L
+import pytest
+import torch
+
+from ases.decoding.loops import DecodeSettings, decode_dual, decode_iterative, decode_one_pass
+from ases.models.causal import SEGMENT_TOKEN, CausalAdapter, segment_marker
+from ases.models.factory import arch_of, build_adapter, build_model, build_tokenizer
+from ases.models.spec import ModelSpec
+from ases.paths.dual import DualPath
+from ases.paths.rows import Row, dual_rows, segment_rows, whole_rows
+from ases.segment.base import AS, ES, Segment, SegmentedCoT
+from ases.segment.scorer import token_stats
+from ases.tasks.mwp import MWPTask
+from ases.text.context import Prompt
+from ases.training.datamodule import RowsDataModule
+
+SPEC = ModelSpec(arch="causal", vocab_size=200, d_model=32, d_ff=64, d_kv=8, num_heads=4,
+                 num_layers=2, max_source_len=128, max_target_len=64)
+
+
+def _cot(qid, question, tagged):
+    pieces = [x for _, x in tagged]
+    return SegmentedCoT(qid, question, pieces, [0.0] * len(pieces), 0.0, [t for t, _ in tagged],
+                        [Segment(t, x) for t, x in tagged])
+
+
+COTS = [
+    _cot("a", "Ann has 4 pens and buys 3. How many?",
+         [(ES, "Ann has 4 pens."), (AS, "So 4 + 3 = 7 pens."), (ES, "The answer is 7.")]),
+    _cot("b", "Bo reads 10 pages a day. How many in 2 days?",
+         [(AS, "In 2 days he reads 10 x 2 = 20 pages."), (ES, "The answer is 20.")]),
+    _cot("c", "Cy has $1,200 and spends $350. How much is left?",
+         [(ES, "Cy has $1,200."), (AS, "1,200 - 350 = 850."), (ES, "The answer is 850.")]),
+]
+
+
+@pytest.fixture(scope="module")
+def tok(tmp_path_factory):
+    texts = [c.question for c in COTS] + [s.text for c in COTS for s in c.segments]
+    return build_tokenizer(SPEC, texts * 10, tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="module")
+def adapter(tok):
+    return build_adapter(SPEC, tok)
+
+
+def _model(tok, seed):
+    torch.manual_seed(seed)
+    return build_model(SPEC, tok).eval()
+
+
+def test_the_tiny_causal_model_is_a_decoder_with_a_segment_marker(tok, adapter):
+    model = _model(tok, 0)
+    assert not model.config.is_encoder_decoder and arch_of(SPEC) == "causal"
+    assert isinstance(adapter, CausalAdapter)
+    # SentencePiece writes a newline as a space: the marker is a token of its own
+    assert adapter.sep == tok.convert_tokens_to_ids(SEGMENT_TOKEN) == segment_marker(tok)
+    assert model.get_input_embeddings().num_embeddings == len(tok)
+    assert tok.pad_token_id is not None and adapter.sep not in (tok.pad_token_id, tok.eos_token_id)
+
+
+def test_row_ids_are_prefix_consistent(adapter):
+    """Row k+1's prompt ids begin with row k's prompt and target ids."""
+    for rows in (segment_rows(COTS), segment_rows(COTS, tagged=True), dual_rows(COTS)):
+        prompts, targets = adapter.encode_rows(rows)
+        for k in range(len(rows) - 1):
+            if rows[k].qid != rows[k + 1].qid or rows[k + 1].prompt == rows[k].prompt:
+                continue  # another CoT, or a dual pass (same prompt, next model)
+            assert prompts[k + 1][: len(prompts[k]) + len(targets[k])] == prompts[k] + targets[k]
+
+
+def test_targets_end_with_the_marker_or_the_end_token(adapter, tok):
+    uni = segment_rows(COTS[:1])
+    _, targets = adapter.encode_rows(uni)
+    assert [t[-1] for t in targets] == [adapter.sep] * 3 + [tok.eos_token_id]
+    assert targets[-1] == [tok.eos_token_id]  # the stop row: the end token alone
+    _, targets = adapter.encode_rows(dual_rows(COTS[1:2]))
+    assert targets[0] == [adapter.sep]  # the ES model's pass: the marker alone
+    _, targets = adapter.encode_rows(whole_rows(COTS[:1]))
+    assert targets[0][-1] == tok.eos_token_id and adapter.sep not in targets[0]
+
+
+def test_the_loss_is_on_the_target_only_and_empty_targets_train(tok, adapter):
+    model = _model(tok, 1).train()
+    rows = segment_rows(COTS)
+    batch = adapter.collate([(*ids, False) for ids in zip(*adapter.encode_rows(rows), strict=True)])
+    n_target = sum(len(t) for t in adapter.encode_rows(rows)[1])
+    assert int((batch["labels"] != -100).sum()) == n_target
+    loss = model(**{k: batch[k] for k in ("input_ids", "attention_mask", "labels")}).loss
+    assert torch.isfinite(loss) and loss > 0
+    stop = [r for r in rows if r.kind == "STOP"]
+    passes = [r for r in dual_rows(COTS) if not r.target]
+    for only_empty in (stop, passes):
+        b = adapter.collate([(*ids, False) for ids in zip(*adapter.encode_rows(only_empty), strict=True)])
+        empty_loss = model(**{k: b[k] for k in ("input_ids", "attention_mask", "labels")}).loss
+        assert torch.isfinite(empty_loss) and empty_loss > 0
+        empty_loss.backward()  # gradients flow from a row with no text
+
+
+def test_a_long_prompt_is_cut_from_the_start_of_the_question(adapter):
+    row = segment_rows(COTS[:1])[2]  # two segments already written
+    prompt, target = adapter.encode_rows([row])
+    cut, same = adapter.cut(prompt[0], target[0], len(prompt[0]) - 3, 64)
+    assert cut == prompt[0][3:] and same == target[0]  # the segments stay whole
+    _, short = adapter.cut(prompt[0], target[0], 128, 3)
+    assert len(short) == 3 and short[-1] == target[0][-1]  # the target keeps its end
+
+
+def test_token_scores_shift_the_logits(tok, adapter):
+    """The scorer's per-token numbers equal a direct computation, one example at a time."""
+    model = _model(tok, 2)
+    questions = [c.question for c in COTS]
+    pieces = [c.pieces for c in COTS]
+    stats = token_stats(adapter, model, questions, pieces, 128, batch_size=2, progress=False)
+    for q, ps, st in zip(questions, pieces, stats, strict=True):
+        prompt = adapter.bos + adapter._ids(Prompt(q).head)
+        ids = [tok(p, add_special_tokens=False)["input_ids"] for p in ps]
+        flat = [t for p in ids for t in p]
+        with torch.no_grad():
+            logp = torch.log_softmax(model(torch.tensor([prompt + flat])).logits[0].float(), -1)
+        owners = [(i, j) for i, p in enumerate(ids) for j in range(len(p))]  # token -> (piece, pos)
+        for k, (token, (i, j)) in enumerate(zip(flat, owners, strict=True)):
+            dist = logp[len(prompt) - 1 + k]  # the position before token k predicts it
+            assert st[i].nll[j] == pytest.approx(-dist[token].item(), abs=1e-4)
+            assert st[i].entropy[j] == pytest.approx(-(dist.exp() * dist).sum().item(), abs=1e-4)
+        assert [len(s.nll) for s in st] == [len(p) for p in ids]
+
+
+def _writing_model(tok, seed):
+    """A random model that writes text: the end tokens and the bare space never win (their
+    output embeddings are zero, so their logit is 0 while others are positive)."""
+    model = _model(tok, seed)
+    adapter = CausalAdapter(tok)
+    with torch.no_grad():
+        for special in (tok.pad_token_id, tok.unk_token_id, adapter.sep, *adapter.blank_ids.tolist()):
+            model.lm_head.weight[special] = 0.0
+    return model
+
+
+def test_batched_decoding_equals_one_at_a_time(tok, adapter):
+    model, other = _writing_model(tok, 3), _writing_model(tok, 4)
+    questions = [c.question for c in COTS]
+    settings = DecodeSettings(max_new_tokens=6, max_rounds=3)
+    stop = lambda text: sum(map(ord, text)) % 5 == 0  # noqa: E731  finishes rows at different rounds
+    batched = decode_iterative(adapter, model, questions, stop, 128, settings)
+    single = [decode_iterative(adapter, model, [q], stop, 128, settings)[0] for q in questions]
+    assert [t.segments for t in batched] == [t.segments for t in single]
+    assert any(t.segments for t in batched)
+    dual = decode_dual(adapter, model, other, questions, stop, 128, settings)
+    dual_single = [decode_dual(adapter, model, other, [q], stop, 128, settings)[0] for q in questions]
+    assert [(t.segments, t.turns) for t in dual] == [(t.segments, t.turns) for t in dual_single]
+    one = decode_one_pass(adapter, model, questions, 128, 12, settings)
+    assert [t.segments for t in one] == [decode_one_pass(adapter, model, [q], 128, 12, settings)[0].segments
+                                         for q in questions]
+
+
+def test_a_model_that_learnt_the_rows_writes_the_gold_cot(tok, adapter):
+    """Train a tiny causal pair on three CoTs until it has them by heart: the dual decoder
+    then writes each gold CoT, through the ES model's pass where one opens with AS."""
+    L.seed_everything(0)
+    spec = ModelSpec(**{**SPEC.__dict__, "d_model": 64, "d_ff": 128, "d_kv": 16})
+    module = DualPath(build_model(spec, tok), build_model(spec, tok), adapter, MWPTask(),
+                      DecodeSettings(max_rounds=6, max_new_tokens=48), 128, 64, lr=3e-3,
+                      warmup_ratio=0.0)
+    rows = dual_rows(COTS)
+    dm = RowsDataModule(rows, rows, [], adapter, 128, 64, batch_size=len(rows))
+    L.Trainer(max_steps=150, accelerator="cpu", logger=False, enable_progress_bar=False,
+              enable_checkpointing=False, enable_model_summary=False).fit(module, dm)
+    traces = decode_dual(adapter, module.es_model.eval(), module.as_model.eval(),
+                         [c.question for c in COTS], MWPTask().is_finished, 128, module.decode)
+    for cot, trace in zip(COTS, traces, strict=True):
+        assert trace.segments == [s.text for s in cot.segments]
+        assert trace.types == [s.tag for s in cot.segments]
+    assert traces[1].turns[0] == (ES, False)  # b opens with AS: the ES model passed
+
+
+def test_rows_of_the_dual_path_and_the_baseline_are_rows(adapter):
+    row = Row("x", Prompt("Q?", ("a.",)), "b.", AS)
+    assert row.source == "Q? => a." and not row.closes
+    assert Row("x", Prompt("Q?"), "", "STOP").closes
