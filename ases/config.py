@@ -70,6 +70,9 @@ class RunConfig:
     uses_segments: bool
     """False for the seq2seq baseline: no segmentation, no scorer."""
     tagged: bool
+    packed: bool | None
+    """The uni path's rows of one CoT as one sequence: None = where the model allows it
+    (decoder-only), :func:`ases.pipeline.packing` decides."""
     spec: ModelSpec
     specs: list[ModelSpec]
     """One per model of the path (the dual path: ES model, then AS model)."""
@@ -109,6 +112,7 @@ class RunConfig:
                 scorer["path"], int(scorer["batch_size"]), dict(scorer["trainer"] or {})),
             uses_segments=bool(path["uses_segments"]),
             tagged=bool(path["tagged"]),
+            packed=path.get("packed", False),  # only the uni path packs (null there: auto)
             spec=spec,
             specs=_path_specs(plain["model"], path),
             decode=DecodeSettings(**plain["decode"]),

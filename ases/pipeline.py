@@ -220,6 +220,16 @@ def build_module(rc: RunConfig, task: Task, adapter: ModelAdapter) -> L.Lightnin
                    **extra, **rc.optim)
 
 
+def packing(rc: RunConfig, adapter: ModelAdapter) -> bool:
+    """Whether the uni path trains one sequence per CoT: ``path.packed``, or by default
+    wherever the model is decoder-only. Encoder-decoders cannot pack (the encoder reads
+    the whole prompt)."""
+    if rc.packed and adapter.arch != "causal":
+        raise ValueError(f"path.packed=true needs a decoder-only model; model={rc.spec.name} is "
+                         f"{adapter.arch}. Set path.packed=false (or null).")
+    return adapter.arch == "causal" if rc.packed is None else bool(rc.packed)
+
+
 def clean_run_dir(run_dir: Path, resume: bool, keep_checkpoints: bool) -> None:
     """Removes what a kill -9 left half-written; on a fresh start in a used folder, also
     the old results, so nothing old stays (checkpoints too, unless ``keep_checkpoints``:
@@ -331,7 +341,7 @@ def run(rc: RunConfig, run_dir: Path, resume: bool = False) -> dict[str, float]:
     dm = rc.make("datamodule", train_rows=train_rows, val_rows=val_rows,
                  test_examples=splits.test, adapter=adapter,
                  max_source_len=rc.spec.max_source_len, max_target_len=rc.spec.max_target_len,
-                 seed=rc.seed, on_long_input=rc.on_long_input)
+                 seed=rc.seed, on_long_input=rc.on_long_input, packed=packing(rc, adapter))
     trainer, checkpoint, best = fit(rc, module, dm, run_dir, resume)
     fitted = time.perf_counter()
     trainer.test(module, datamodule=dm, ckpt_path=best, weights_only=True)
@@ -345,6 +355,8 @@ def run(rc: RunConfig, run_dir: Path, resume: bool = False) -> dict[str, float]:
     metrics["time/test_s"] = tested - fitted
     for key, value in dm.truncated.items():
         metrics[f"data/truncated_{key}"] = float(value)
+    if "train" in dm.packing:  # the uni path on a decoder-only model: sequences, not rows
+        metrics["data/sequences_train"] = float(dm.packing["train"][1])
     if trainer.is_global_zero:
         write(run_dir, metrics, module.records, trainer.logger)
     return metrics

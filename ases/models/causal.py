@@ -130,18 +130,40 @@ class CausalAdapter:
         return prompt, target
 
     def collate(self, batch: Sequence[EncodedRow]) -> dict[str, torch.Tensor]:
-        """Prompt + target per row, right-padded; labels only on the target tokens."""
-        width = max(len(p) + len(t) for p, t, _ in batch)
+        """Prompt + target per item, right-padded; labels only on the target tokens.
+
+        ``weights`` (B, L) give each target token ``1 / len(its row's target)``, so every
+        row weighs 1 in the loss however long its target, and a packed item (several rows
+        of one CoT) weighs as many rows as it holds.
+        """
+        width = max(len(p) + len(t) for p, t, *_ in batch)
         input_ids = torch.full((len(batch), width), self.pad, dtype=torch.long)  # (B, L)
         attention = torch.zeros((len(batch), width), dtype=torch.long)  # (B, L)
         labels = torch.full((len(batch), width), -100, dtype=torch.long)  # (B, L)
-        for b, (p, t, _) in enumerate(batch):
+        weights = torch.zeros((len(batch), width), dtype=torch.float)  # (B, L)
+        for b, (p, t, _, spans) in enumerate(batch):
             n = len(p) + len(t)
             input_ids[b, :n] = torch.tensor(p + t)
             attention[b, :n] = 1
             labels[b, len(p):n] = torch.tensor(t)
-        is_as = torch.tensor([a for _, _, a in batch], dtype=torch.bool)  # (B,)
-        return {"input_ids": input_ids, "attention_mask": attention, "labels": labels, "is_as": is_as}
+            pos = len(p)
+            for span in spans:
+                weights[b, pos:pos + span] = 1.0 / span
+                pos += span
+        is_as = torch.tensor([row[2] for row in batch], dtype=torch.bool)  # (B,)
+        return {"input_ids": input_ids, "attention_mask": attention, "labels": labels,
+                "weights": weights, "is_as": is_as}
+
+    def loss(self, model: PreTrainedModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The mean over the batch's rows of each row's mean token cross-entropy (packed or
+        not: a packed CoT's rows count one by one)."""
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+        logits = logits[:, :-1].float()  # (B, L-1, V): position i predicts token i+1
+        labels, weights = batch["labels"][:, 1:], batch["weights"][:, 1:]  # (B, L-1)
+        nll = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                                labels.reshape(-1), ignore_index=-100,
+                                                reduction="none").view_as(labels)
+        return (nll * weights).sum() / weights.sum()
 
     # -- teacher-forced scores ---------------------------------------------------------
 

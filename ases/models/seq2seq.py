@@ -58,17 +58,22 @@ class Seq2SeqAdapter:
 
     def collate(self, batch: Sequence[EncodedRow]) -> dict[str, torch.Tensor]:
         pad_id = self.tokenizer.pad_token_id
-        src_len = max(len(s) for s, _, _ in batch)
-        tgt_len = max(len(t) for _, t, _ in batch)
+        src_len = max(len(row[0]) for row in batch)
+        tgt_len = max(len(row[1]) for row in batch)
         input_ids = torch.full((len(batch), src_len), pad_id, dtype=torch.long)  # (B, S)
         attention = torch.zeros((len(batch), src_len), dtype=torch.long)  # (B, S)
         labels = torch.full((len(batch), tgt_len), -100, dtype=torch.long)  # (B, T)
-        for b, (s, t, _) in enumerate(batch):
+        for b, (s, t, *_) in enumerate(batch):
             input_ids[b, : len(s)] = torch.tensor(s)
             attention[b, : len(s)] = 1
             labels[b, : len(t)] = torch.tensor(t)
-        is_as = torch.tensor([a for _, _, a in batch], dtype=torch.bool)  # (B,) which dual model
+        is_as = torch.tensor([row[2] for row in batch], dtype=torch.bool)  # (B,) which dual model
         return {"input_ids": input_ids, "attention_mask": attention, "labels": labels, "is_as": is_as}
+
+    def loss(self, model: PreTrainedModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The mean token cross-entropy over the batch's target tokens."""
+        return model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                     labels=batch["labels"]).loss
 
     def token_scores(self, model: PreTrainedModel, sources: Sequence[str],
                      targets: Sequence[list[int]], max_source_len: int, batch_size: int = 64,

@@ -62,8 +62,8 @@ class DualPath(L.LightningModule):
         out = {}
         for kind, model, rows in (("es", self.es_model, ~is_as), ("as", self.as_model, is_as)):
             if rows.any():
-                sub = {k: batch[k][rows] for k in ("input_ids", "attention_mask", "labels")}
-                out[kind] = (model(**sub).loss, int(rows.sum()))
+                sub = {k: v[rows] for k, v in batch.items() if k != "is_as"}
+                out[kind] = (self.adapter.loss(model, sub), int(rows.sum()))
         return out
 
     def _step(self, batch: dict[str, torch.Tensor], stage: str) -> torch.Tensor:

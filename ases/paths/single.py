@@ -58,9 +58,8 @@ class SingleModelPath(L.LightningModule):
         self.progress_dir: Path | None = None  # set by the pipeline: decoded records kept there
 
     def forward(self, **batch: torch.Tensor) -> torch.Tensor:
-        """The mean token cross-entropy of a padded batch."""
-        batch.pop("is_as", None)  # row types matter only to the dual path
-        return self.model(**batch).loss
+        """The batch's training loss (the model family's: :meth:`ModelAdapter.loss`)."""
+        return self.adapter.loss(self.model, batch)
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         loss = self(**batch)

@@ -12,23 +12,45 @@ from torch.utils.data import DataLoader, Dataset
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from ases.data.example import Example
-from ases.models.adapter import ModelAdapter
+from ases.models.adapter import EncodedRow, ModelAdapter
 from ases.paths.rows import Row
 
 log = logging.getLogger(__name__)
 
 
 class _Encoded(Dataset):
-    """Token ids of rows, tokenized once."""
+    """Token ids of rows, tokenized once. A packed item holds several rows of one CoT: its
+    target is their targets in a row, ``spans`` their lengths."""
 
-    def __init__(self, sources: list[list[int]], targets: list[list[int]], is_as: list[bool]):
+    def __init__(self, sources: list[list[int]], targets: list[list[int]], is_as: list[bool],
+                 spans: list[list[int]] | None = None):
         self.sources, self.targets, self.is_as = sources, targets, is_as
+        self.spans = spans or [[len(t)] for t in targets]
 
     def __len__(self) -> int:
         return len(self.sources)
 
-    def __getitem__(self, i: int) -> tuple[list[int], list[int], bool]:
-        return self.sources[i], self.targets[i], self.is_as[i]
+    def __getitem__(self, i: int) -> EncodedRow:
+        return self.sources[i], self.targets[i], self.is_as[i], self.spans[i]
+
+
+def pack(rows: Sequence[Row], sources: list[list[int]], targets: list[list[int]]) -> _Encoded:
+    """One item per CoT where its rows are prefixes of one another (a decoder-only model's
+    uni-path rows: row k+1's prompt is row k's prompt and target), else one per row. The
+    rows must come CoT by CoT, in order, as :func:`ases.paths.rows.segment_rows` writes them."""
+    out_src, out_tgt, out_as, out_spans = [], [], [], []
+    start = 0
+    while start < len(rows):
+        end = start + 1
+        while (end < len(rows) and rows[end].qid == rows[start].qid
+               and sources[end] == sources[end - 1] + targets[end - 1]):
+            end += 1
+        out_src.append(sources[start])
+        out_tgt.append([t for k in range(start, end) for t in targets[k]])
+        out_as.append(False)
+        out_spans.append([len(targets[k]) for k in range(start, end)])
+        start = end
+    return _Encoded(out_src, out_tgt, out_as, out_spans)
 
 
 def _examples_collate(batch: list[Example]) -> dict[str, list[dict]]:
@@ -118,13 +140,16 @@ class RowsDataModule(L.LightningDataModule):
         seed: the order of training batches.
         on_long_input: ``error`` stops on a row longer than the max lengths; ``truncate``
             cuts it (either way the count is in ``truncated``).
+        packed: the rows of one CoT as one sequence (uni path on a decoder-only model; the
+            loss weights keep it the mean of the row losses). Rows that are not prefixes of
+            the next (a cut prompt) stay rows of their own.
     """
 
     def __init__(self, train_rows: Sequence[Row], val_rows: Sequence[Row],
                  test_examples: Sequence[Example], adapter: ModelAdapter,
                  max_source_len: int, max_target_len: int, batch_size: int = 32,
                  eval_batch_size: int = 64, num_workers: int = 0, seed: int = 0,
-                 on_long_input: str = "truncate"):
+                 on_long_input: str = "truncate", packed: bool = False):
         super().__init__()
         self.train_rows, self.val_rows = list(train_rows), list(val_rows)
         self.test_examples = list(test_examples)
@@ -135,6 +160,9 @@ class RowsDataModule(L.LightningDataModule):
         if on_long_input not in ("error", "truncate"):
             raise ValueError(f"data.on_long_input={on_long_input!r}; choose error or truncate")
         self.on_long_input = on_long_input
+        self.packed = packed
+        self.packing: dict[str, tuple[int, int]] = {}
+        """Per split: (rows, sequences after packing)."""
         self.truncated: dict[str, int] = {}
         self._train: _Encoded | None = None
         self._val: _Encoded | None = None
@@ -157,7 +185,12 @@ class RowsDataModule(L.LightningDataModule):
                         "data.on_long_input=truncate to cut them (counted in data/truncated_*)")
         cut = [self.adapter.cut(s, t, self.max_source_len, self.max_target_len)
                for s, t in zip(src, tgt, strict=True)]
-        return _Encoded([s for s, _ in cut], [t for _, t in cut], [r.kind == "AS" for r in rows])
+        src, tgt = [s for s, _ in cut], [t for _, t in cut]
+        if self.packed:
+            packed = pack(rows, src, tgt)
+            self.packing[split] = (len(rows), len(packed))
+            return packed
+        return _Encoded(src, tgt, [r.kind == "AS" for r in rows])
 
     def setup(self, stage: str | None = None) -> None:
         if self._train is None:
