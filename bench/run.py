@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 from ases.runs.files import write_json_atomic
-from bench import decode, job, score, train
+from bench import decode, job, packed, score, train
 from bench.model import load
 
 NAMES = ("default_job", "decode_vs_per_example", "decode_vs_one_pass", "train_vs_seq2seqtrainer",
-         "score_vs_fixed_padding")
+         "score_vs_fixed_padding", "train_packed_vs_rows")
 
 
 def _fmt(x: float | None, unit: str = "") -> str:
@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
             results.append(train.run(bench))
     if "score_vs_fixed_padding" in wanted:
         results.append(score.run(args.shared))
+    if "train_packed_vs_rows" in wanted:
+        results.append(packed.run())
     rows = [r.as_dict() for r in results]
     write_json_atomic(args.out, rows)
     print(f"\n{'name':<26} {'ases':>9} {'baseline':>9} {'unit':<6} {'ratio':>7} {'target':>8}  met")
