@@ -355,8 +355,8 @@ def run(rc: RunConfig, run_dir: Path, resume: bool = False) -> dict[str, float]:
     metrics["time/test_s"] = tested - fitted
     for key, value in dm.truncated.items():
         metrics[f"data/truncated_{key}"] = float(value)
-    if "train" in dm.packing:  # the uni path on a decoder-only model: sequences, not rows
-        metrics["data/sequences_train"] = float(dm.packing["train"][1])
+    if "train" in dm.sequences:  # the uni path on a decoder-only model: sequences, not rows
+        metrics["data/sequences_train"] = float(dm.sequences["train"])
     if trainer.is_global_zero:
         write(run_dir, metrics, module.records, trainer.logger)
     return metrics

@@ -21,7 +21,7 @@ from ases.decoding.loops import DecodeSettings, decode_iterative
 from ases.models.factory import build_adapter, build_model, build_tokenizer
 from ases.models.spec import ModelSpec
 from ases.paths.rows import segment_rows
-from ases.segment.base import segment_all
+from ases.pipeline import segment
 from ases.segment.location import LocationSegmenter
 from ases.tasks.mwp import MWPTask
 
@@ -46,12 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     splits = load_gsm8k(str(args.gsm8k))
     task = MWPTask()
     train = splits.train[: args.steps * args.batch]
-    segmenter = LocationSegmenter()
-    pieces = [task.pieces(ex.cot) for ex in train]
-    scores = segmenter.score([ex.question for ex in train], pieces)
-    cots = segment_all([ex.qid for ex in train], [ex.question for ex in train], pieces, scores,
-                       beta=1.0)
-    rows = segment_rows(cots)[: args.steps * args.batch]
+    rows = segment_rows(segment(train, task, LocationSegmenter(), 1.0, True))[: args.steps * args.batch]
     prompts, targets = adapter.encode_rows(rows)
     encoded = [adapter.cut(p, t, 384, 128) for p, t in zip(prompts, targets, strict=True)]
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)

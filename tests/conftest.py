@@ -39,6 +39,16 @@ def _cache_in_tmp(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("ASES_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
+def segmented_cot(qid: str, question: str, tagged: list[tuple[str, str]]):
+    """A :class:`~ases.segment.base.SegmentedCoT` whose pieces are its (type, text)
+    segments, one piece each."""
+    from ases.segment.base import Segment, SegmentedCoT
+
+    pieces = [text for _, text in tagged]
+    return SegmentedCoT(qid, question, pieces, [0.0] * len(pieces), 0.0, [t for t, _ in tagged],
+                        [Segment(t, x) for t, x in tagged])
+
+
 class ScriptedAdapter:
     """A model adapter whose generation is a function of (model, sources): a "perfect"
     model that returns the gold rows, or a scripted one. Only ``generate`` is used."""

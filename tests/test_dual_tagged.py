@@ -6,6 +6,7 @@ import lightning as L
 import pytest
 import torch
 from conftest import ScriptedAdapter
+from conftest import segmented_cot as _cot
 
 from ases.decoding.loops import END, STOP_RULE, DecodeSettings, decode_dual, decode_iterative
 from ases.models.factory import build_model, build_tokenizer
@@ -13,17 +14,10 @@ from ases.models.seq2seq import Seq2SeqAdapter
 from ases.models.spec import ModelSpec
 from ases.paths.dual import DualPath
 from ases.paths.rows import dual_rows, row_summary, segment_rows
-from ases.segment.base import AS, ES, Segment, SegmentedCoT
+from ases.segment.base import AS, ES
 from ases.tasks.mwp import MWPTask
 from ases.text.context import add_tag, context, split_tag
 from ases.training.datamodule import RowsDataModule
-
-
-def _cot(qid, question, tagged_segments):
-    segs = [Segment(t, x) for t, x in tagged_segments]
-    pieces = [x for _, x in tagged_segments]
-    return SegmentedCoT(qid, question, pieces, [0.0] * len(pieces), 0.0, [t for t, _ in tagged_segments], segs)
-
 
 COTS = [
     _cot("a", "Ann has 4 pens and buys 3. How many?",

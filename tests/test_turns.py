@@ -6,7 +6,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from conftest import ScriptedAdapter
+from conftest import ScriptedAdapter, segmented_cot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +15,7 @@ from ases.decoding.loops import EMPTY, END, MAX_ROUNDS, DecodeSettings, decode_d
 from ases.paths.evaluate import test_metrics as compute_test_metrics
 from ases.paths.evaluate import trace_record
 from ases.paths.rows import dual_rows, row_summary
-from ases.segment.base import AS, ES, Segment, SegmentedCoT
+from ases.segment.base import AS, ES
 from ases.tasks.mwp import MWPTask
 from ases.text.context import END_MARKER, context, join_segments
 from ases.text.turns import Turns, add_end, gold_turns, split_end
@@ -23,10 +23,9 @@ from ases.text.turns import Turns, add_end, gold_turns, split_end
 TAGS = Path(__file__).parent / "data" / "default_job_tags.txt"
 
 
-def _cot(qid: str, tags: list[str]) -> SegmentedCoT:
-    texts = [f"{qid} piece {k} ({tag})." for k, tag in enumerate(tags)]
-    return SegmentedCoT(qid, f"Question {qid}?", texts, [0.0] * len(texts), 0.0, list(tags),
-                        [Segment(t, x) for t, x in zip(tags, texts, strict=True)])
+def _cot(qid: str, tags: list[str]):
+    return segmented_cot(qid, f"Question {qid}?",
+                         [(tag, f"{qid} piece {k} ({tag}).") for k, tag in enumerate(tags)])
 
 
 def test_end_marker_round_trips():

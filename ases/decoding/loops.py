@@ -15,7 +15,6 @@ from ases.decoding.settings import (
     END,
     MAX_ROUNDS,
     ONE_PASS,
-    STOP_REASONS,
     STOP_RULE,
     DecodeSettings,
     Trace,
@@ -24,18 +23,16 @@ from ases.models.adapter import ModelAdapter
 from ases.text.context import Prompt, add_tag, split_tag
 from ases.text.turns import AS, ES, Turns
 
-__all__ = ["EMPTY", "END", "MAX_ROUNDS", "ONE_PASS", "STOP_REASONS", "STOP_RULE",
-           "DecodeSettings", "Trace",
+__all__ = ["EMPTY", "END", "MAX_ROUNDS", "ONE_PASS", "STOP_RULE", "DecodeSettings", "Trace",
            "decode_dual", "decode_iterative", "decode_one_pass", "generate"]
 
 
 def generate(adapter: ModelAdapter, model, prompts: Sequence[Prompt], max_source_len: int,
              max_new_tokens: int, settings: DecodeSettings, must_write: bool = False) -> list[str]:
     """One batched generation call through the adapter; the stripped texts."""
-    extra = {"must_write": True} if must_write else {}
     return adapter.generate(model, prompts, max_source_len, max_new_tokens,
                             num_beams=settings.num_beams, min_new_tokens=settings.min_new_tokens,
-                            engine=settings.engine, **extra)
+                            engine=settings.engine, must_write=must_write)
 
 
 def decode_one_pass(adapter: ModelAdapter, model, questions: Sequence[str],
@@ -101,10 +98,9 @@ def decode_dual(adapter: ModelAdapter, es_model, as_model, questions: Sequence[s
     The turns follow :class:`ases.text.turns.Turns`, the protocol the rows of
     :func:`ases.paths.rows.dual_rows` teach: the ES model opens and may pass (write
     nothing) at that turn only; at every other turn a model writes at least one visible
-    character. An
-    example ends at the task's stop rule, at the end marker, after two passes in a
-    row, or after ``settings.max_rounds`` turns. Each round, the examples whose turn is ES
-    go through the ES model in one batch and the others through the AS model.
+    character. An example ends at the task's stop rule, at the end marker, after two
+    passes in a row, or after ``settings.max_rounds`` turns. Each round, the examples whose
+    turn is ES go through the ES model in one batch and the others through the AS model.
     """
     states = [Turns() for _ in questions]
     traces = [Trace(turns=state.log) for state in states]

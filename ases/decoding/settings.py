@@ -9,7 +9,6 @@ from ases.text.context import join_segments
 
 STOP_RULE, EMPTY, END, MAX_ROUNDS, ONE_PASS = (
     "stop_rule", "empty", "end_marker", "max_rounds", "one_pass")
-STOP_REASONS = (STOP_RULE, EMPTY, END, MAX_ROUNDS, ONE_PASS)
 """Why an example stopped: the task's stop rule; an empty segment (uni) or two passes in a
 row (dual); the end marker (dual); ``max_rounds``; or the baseline's single pass."""
 

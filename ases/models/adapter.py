@@ -40,6 +40,17 @@ class TrainingRow(Protocol):
         ...
 
 
+def pad(rows: Sequence[Sequence[int]], value: int, left: bool = False) -> torch.Tensor:
+    """Pads token id lists to the longest one, on the right (or the left): (B, T)."""
+    width = max(len(r) for r in rows)
+    out = torch.full((len(rows), width), value, dtype=torch.long)
+    for b, r in enumerate(rows):
+        if r:
+            span = slice(width - len(r), width) if left else slice(0, len(r))
+            out[b, span] = torch.tensor(list(r), dtype=torch.long)
+    return out
+
+
 EncodedRow = tuple[list[int], list[int], bool, list[int]]
 """(source ids, target ids, is an AS row, target spans): one training item after
 :meth:`encode_rows`; spans are the lengths of the rows packed into its target (one span,

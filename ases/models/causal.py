@@ -22,7 +22,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import LogitsProcessorList, PreTrainedModel, PreTrainedTokenizerBase
 
-from ases.models.adapter import EncodedRow, TokenScores, TrainingRow
+from ases.models.adapter import EncodedRow, TokenScores, TrainingRow, pad
 from ases.models.greedy import HoldEndUntilText, blank_token_ids
 from ases.text.context import Prompt
 
@@ -64,16 +64,6 @@ def segment_marker(tokenizer: PreTrainedTokenizerBase) -> int:
         raise ValueError("the tokenizer has no segment marker: build it with "
                          "ases.models.causal.prepare_tokenizer")
     return tokenizer.convert_tokens_to_ids(SEGMENT_TOKEN)
-
-
-def _pad_rows(rows: Sequence[Sequence[int]], value: int, left: bool) -> torch.Tensor:
-    width = max(len(r) for r in rows)
-    out = torch.full((len(rows), width), value, dtype=torch.long)  # (B, T)
-    for b, r in enumerate(rows):
-        if r:
-            span = slice(width - len(r), width) if left else slice(0, len(r))
-            out[b, span] = torch.tensor(list(r), dtype=torch.long)
-    return out
 
 
 class CausalAdapter:
@@ -182,7 +172,7 @@ class CausalAdapter:
                           unit="batch"):
             chunk = order[start : start + batch_size]
             seqs = [prompts[i] + list(targets[i]) for i in chunk]
-            ids = _pad_rows(seqs, self.pad, left=False)  # (B, L)
+            ids = pad(seqs, self.pad)  # (B, L)
             mask = torch.zeros_like(ids)
             for b, s in enumerate(seqs):
                 mask[b, : len(s)] = 1
@@ -212,7 +202,7 @@ class CausalAdapter:
         """The next segment of each prompt: generation stops at the segment marker or the
         end token (either left out of the text). Prompts are left-padded."""
         ids = [self.cut(self.prompt_ids(p), [], max_source_len, 1)[0] for p in prompts]
-        input_ids = _pad_rows(ids, self.pad, left=True).to(model.device)  # (B, S)
+        input_ids = pad(ids, self.pad, left=True).to(model.device)  # (B, S)
         mask = torch.zeros_like(input_ids)
         for b, row in enumerate(ids):
             mask[b, input_ids.shape[1] - len(row):] = 1

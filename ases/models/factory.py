@@ -78,20 +78,21 @@ def _source(spec: ModelSpec) -> str:
         return _with_gguf(_package_dir(str(spec.pretrained)[len(PACKAGE_PREFIX):], spec), spec)
     local = Path(str(spec.pretrained)).expanduser()
     if local.is_dir():
-        _with_gguf(str(local), spec)
-    if local.exists() and not local.is_dir():
+        return _with_gguf(str(local), spec)
+    if local.exists():
         raise ModelNotFoundError(f"model.pretrained={spec.pretrained!r} is a file; give a folder")
-    return str(local) if local.is_dir() else str(spec.pretrained)
+    return str(spec.pretrained)
 
 
-def _gguf(spec: ModelSpec) -> dict[str, str]:
-    return {"gguf_file": spec.gguf_file} if spec.gguf_file else {}
+def _gguf(gguf_file: str | None) -> dict[str, str]:
+    """``from_pretrained``'s ``gguf_file`` argument, where there is one."""
+    return {"gguf_file": gguf_file} if gguf_file else {}
 
 
 @lru_cache(maxsize=16)
 def _pretrained_arch(source: str, gguf_file: str | None, trust_remote_code: bool) -> str:
-    extra = {"gguf_file": gguf_file} if gguf_file else {}
-    config = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code, **extra)
+    config = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code,
+                                        **_gguf(gguf_file))
     return "seq2seq" if getattr(config, "is_encoder_decoder", False) else "causal"
 
 
@@ -116,7 +117,7 @@ def build_tokenizer(spec: ModelSpec, train_texts: Sequence[str], cache_root: str
     else:
         try:
             tokenizer = AutoTokenizer.from_pretrained(
-                _source(spec), trust_remote_code=spec.trust_remote_code, **_gguf(spec))
+                _source(spec), trust_remote_code=spec.trust_remote_code, **_gguf(spec.gguf_file))
         except (OSError, ValueError) as err:
             raise _not_found(spec, "tokenizer", err) from err
     return prepare_tokenizer(tokenizer) if arch_of(spec) == "causal" else tokenizer
@@ -159,7 +160,7 @@ def build_model(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase) -> PreTrain
     auto = AutoModelForCausalLM if causal else AutoModelForSeq2SeqLM
     try:
         model = auto.from_pretrained(_source(spec), trust_remote_code=spec.trust_remote_code,
-                                     **_gguf(spec))
+                                     **_gguf(spec.gguf_file))
     except ImportError as err:  # a GGUF file needs the gguf package (and accelerate)
         raise ImportError(f"model.gguf_file={spec.gguf_file!r}: {err}. Install them with "
                           "`pip install gguf accelerate` (or `make smollm`).") from err

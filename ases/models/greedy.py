@@ -122,6 +122,12 @@ def _lean_matches(model: PreTrainedModel, input_ids: torch.Tensor,
     return ok
 
 
+def end_token_ids(model: PreTrainedModel) -> list[int]:
+    """The tokens that end generation in the model's generation config (one id or a list)."""
+    eos = model.generation_config.eos_token_id
+    return sorted({eos} if isinstance(eos, int) else set(eos or []))
+
+
 def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
                     attention_mask: torch.Tensor, max_new_tokens: int,
                     min_new_tokens: int = 0, lean: bool = True,
@@ -152,9 +158,7 @@ def greedy_generate(model: PreTrainedModel, input_ids: torch.Tensor,
     if start is None:
         raise ValueError(f"{type(model).__name__} has no decoder_start_token_id or "
                          "bos_token_id in its generation config; set one, or decode.engine=hf")
-    eos = gen.eos_token_id
-    ends = set([eos] if isinstance(eos, int) else eos or [])
-    end_ids = torch.tensor(sorted(ends), dtype=torch.long, device=input_ids.device)
+    end_ids = torch.tensor(end_token_ids(model), dtype=torch.long, device=input_ids.device)
     written: list[list[int]] = [[] for _ in range(input_ids.shape[0])]
     with torch.inference_mode():
         if (lean and decode_t5.supports(model)

@@ -10,18 +10,15 @@ import torch
 from tqdm.auto import tqdm
 from transformers import LogitsProcessorList, PreTrainedModel, PreTrainedTokenizerBase
 
-from ases.models.adapter import EncodedRow, TokenScores, TrainingRow
-from ases.models.greedy import HoldEndUntilText, blank_token_ids, greedy_generate, plain_greedy
+from ases.models.adapter import EncodedRow, TokenScores, TrainingRow, pad
+from ases.models.greedy import (
+    HoldEndUntilText,
+    blank_token_ids,
+    end_token_ids,
+    greedy_generate,
+    plain_greedy,
+)
 from ases.text.context import Prompt
-
-
-def pad(rows: Sequence[Sequence[int]], value: int) -> torch.Tensor:
-    """Right-pads token id lists to the longest one: (B, T)."""
-    width = max(len(r) for r in rows)
-    out = torch.full((len(rows), width), value, dtype=torch.long)
-    for b, r in enumerate(rows):
-        out[b, : len(r)] = torch.tensor(list(r), dtype=torch.long)
-    return out
 
 
 class Seq2SeqAdapter:
@@ -122,9 +119,7 @@ class Seq2SeqAdapter:
             out = greedy_generate(model, enc["input_ids"], enc["attention_mask"], max_new_tokens,
                                   min_new_tokens, blank_ids=blank)
         else:
-            eos = model.generation_config.eos_token_id
-            hold = [] if blank is None else [HoldEndUntilText(
-                blank, [eos] if isinstance(eos, int) else list(eos or []), start=1)]
+            hold = [] if blank is None else [HoldEndUntilText(blank, end_token_ids(model), start=1)]
             with torch.inference_mode():
                 out = model.generate(**enc, max_new_tokens=max_new_tokens, num_beams=num_beams,
                                      do_sample=False, min_new_tokens=min_new_tokens or None,

@@ -31,7 +31,6 @@ FIRST = ES
 """The model that takes the first turn."""
 
 
-
 def other(model: str) -> str:
     """The model that takes the turn after ``model``'s."""
     return AS if model == ES else ES
@@ -56,16 +55,21 @@ class Turns:
     Feed each turn's output to :meth:`take`; :attr:`model` is whose turn comes next.
     """
 
-    model: str = FIRST
-    """Whose turn it is."""
     segments: list[str] = field(default_factory=list)
-    types: list[str] = field(default_factory=list)
-    """The model that wrote each segment."""
     log: list[tuple[str, bool]] = field(default_factory=list)
     """Every turn taken: (model, whether it wrote text)."""
     ended: bool = False
     """A model wrote the end marker."""
-    passes_in_row: int = 0
+
+    @property
+    def model(self) -> str:
+        """Whose turn it is."""
+        return other(self.log[-1][0]) if self.log else FIRST
+
+    @property
+    def types(self) -> list[str]:
+        """The model that wrote each segment."""
+        return [model for model, wrote in self.log if wrote]
 
     @property
     def passes(self) -> int:
@@ -81,7 +85,7 @@ class Turns:
     @property
     def gave_up(self) -> bool:
         """Two passes in a row: neither model has anything to add."""
-        return self.passes_in_row >= 2
+        return len(self.log) >= 2 and not any(wrote for _, wrote in self.log[-2:])
 
     @property
     def done(self) -> bool:
@@ -100,11 +104,6 @@ class Turns:
         self.log.append((self.model, bool(text)))
         if text:
             self.segments.append(text)
-            self.types.append(self.model)
-            self.passes_in_row = 0
-        else:
-            self.passes_in_row += 1
-        self.model = other(self.model)
         return text
 
 

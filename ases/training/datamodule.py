@@ -161,8 +161,8 @@ class RowsDataModule(L.LightningDataModule):
             raise ValueError(f"data.on_long_input={on_long_input!r}; choose error or truncate")
         self.on_long_input = on_long_input
         self.packed = packed
-        self.packing: dict[str, tuple[int, int]] = {}
-        """Per split: (rows, sequences after packing)."""
+        self.sequences: dict[str, int] = {}
+        """Per split, with ``packed``: the sequences the rows were packed into."""
         self.truncated: dict[str, int] = {}
         self._train: _Encoded | None = None
         self._val: _Encoded | None = None
@@ -188,7 +188,7 @@ class RowsDataModule(L.LightningDataModule):
         src, tgt = [s for s, _ in cut], [t for _, t in cut]
         if self.packed:
             packed = pack(rows, src, tgt)
-            self.packing[split] = (len(rows), len(packed))
+            self.sequences[split] = len(packed)
             return packed
         return _Encoded(src, tgt, [r.kind == "AS" for r in rows])
 
