@@ -20,6 +20,7 @@ from ases.config import RunConfig
 from ases.data.example import Splits
 from ases.models.adapter import ModelAdapter
 from ases.models.factory import build_adapter, build_model
+from ases.models.lora import merged
 from ases.models.spec import ModelSpec
 from ases.models.tokenizer import load_tokenizer
 from ases.pipeline import TOKENIZER_DIR, load, prepare, tokenizer_for
@@ -93,6 +94,9 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> Run:
     their tokenizer gets it from the cache at its ``cache_dir`` (trained again,
     deterministically, on a miss).
 
+    A run trained with LoRA (``model.lora``) is rebuilt with its adapters, loaded, and
+    returned with the adapters merged into the weights: the model class of a full fine-tune.
+
     Args:
         run_dir: a run directory with ``.hydra/config.yaml`` and ``checkpoints/``.
         device: where the models go.
@@ -126,5 +130,7 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> Run:
         except RuntimeError as err:
             raise RunLoadError(f"{ckpt}: the weights do not fit the rebuilt model (another "
                                f"tokenizer or model config?): {str(err).splitlines()[0]}") from None
-        models[key] = model.to(device).eval()
+        # a LoRA model's adapters merged into its weights: a plain model, which decodes
+        # faster and saves whole (save_pretrained)
+        models[key] = merged(model).to(device).eval()
     return Run(run_dir, cfg, rc, task, splits, tokenizer, build_adapter(rc.spec, tokenizer), models)

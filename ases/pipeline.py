@@ -130,6 +130,17 @@ def segment_pieced(pieced: list[Pieced], segmenter: Segmenter, beta: float,
                        beta, merge)
 
 
+def scorer_model_key(spec: ModelSpec) -> dict:
+    """The model fields that decide a trained scorer's weights, for its cache key: not
+    ``gradient_checkpointing`` (the same numbers, recomputed), and ``lora`` only when set,
+    so that scorers cached before these fields existed are found again."""
+    key = asdict(spec)
+    key.pop("gradient_checkpointing")
+    if key["lora"] is None:
+        key.pop("lora")
+    return key
+
+
 def piece_scorer(rc: RunConfig, adapter: ModelAdapter, task: Task, train: list[Pieced],
                  val: list[Pieced]) -> PieceScorer:
     """The scorer for entropy/loss segmentation: ``seg.scorer.path``, or the seq2seq
@@ -149,7 +160,7 @@ def piece_scorer(rc: RunConfig, adapter: ModelAdapter, task: Task, train: list[P
         identity = {
             "train": cache_key([(p.qid, p.question, p.pieces) for p in train]),
             "val": cache_key([(p.qid, p.question, p.pieces) for p in val]),
-            "model": asdict(rc.spec),
+            "model": scorer_model_key(rc.spec),
             "tokenizer": cache_key(sorted(tokenizer.get_vocab().items())),
             "optim": rc.optim,
             "datamodule": rc.nodes["datamodule"],
@@ -189,10 +200,16 @@ def rows(rc: RunConfig, task: Task, adapter: ModelAdapter, segmenter: Segmenter,
 # -- fit and test ----------------------------------------------------------------------
 
 def check_shared_tokenizer(specs: list[ModelSpec], spec: ModelSpec, tokenizer,
-                           cache_dir: str) -> None:
+                           cache_dir: str, arch: str | None = None) -> None:
     """Every model of a path reads and writes the run's tokenizer; a pretrained model chosen
     for one side (``+model@path.as_model=flan-t5-base``) must have the very same vocabulary."""
     for key, other in zip(("es_model", "as_model"), specs, strict=False):
+        if arch is not None and other.arch is not None and other.arch != arch:
+            raise ValueError(
+                f"path.{key} ({other.pretrained or other.name}) is {other.arch} but model "
+                f"({spec.pretrained or spec.name}) is {arch}; both dual models share "
+                "one tokenizer and one way of reading rows, so pick both decoder-only (e.g. "
+                "model=smollm2-135m) or both encoder-decoder (e.g. model=flan-t5-small)")
         if other.pretrained and other.pretrained != spec.pretrained:
             vocab = build_tokenizer(other, [], cache_dir).get_vocab()
             if vocab != tokenizer.get_vocab():
@@ -207,7 +224,7 @@ def build_module(rc: RunConfig, task: Task, adapter: ModelAdapter) -> L.Lightnin
     """The path's LightningModule with freshly built models (the same init whatever ran
     before: torch is seeded here)."""
     L.seed_everything(rc.seed, workers=True)
-    check_shared_tokenizer(rc.specs, rc.spec, adapter.tokenizer, rc.cache_dir)
+    check_shared_tokenizer(rc.specs, rc.spec, adapter.tokenizer, rc.cache_dir, adapter.arch)
     models = [build_model(s, adapter.tokenizer) for s in rc.specs]
     if rc.trainer["accelerator"] == "gpu":  # TF32 matmuls where bf16 autocast does not reach
         torch.set_float32_matmul_precision(rc.matmul_precision)

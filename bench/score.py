@@ -17,7 +17,7 @@ import torch
 from ases.data.gsm8k import load_gsm8k
 from ases.models.factory import build_adapter, build_model, build_tokenizer
 from ases.models.spec import ModelSpec
-from ases.segment.scorer import piece_ids, token_stats
+from ases.segment.scorer import token_stats
 from ases.tasks.mwp import MWPTask
 from ases.text.context import context
 from bench.timing import Comparison, compare
@@ -27,7 +27,7 @@ FIXED = 512
 
 def fixed_padding_stats(model, tokenizer, questions, pieces, batch_size):
     """The baseline: every batch padded to FIXED tokens, in data order."""
-    ids = [piece_ids(tokenizer, ps) for ps in pieces]
+    ids = [[tokenizer(p, add_special_tokens=False)["input_ids"] for p in ps] for ps in pieces]
     out = []
     for start in range(0, len(questions), batch_size):
         chunk = range(start, min(start + batch_size, len(questions)))

@@ -14,6 +14,8 @@ import pytest  # noqa: E402
 from hydra import compose, initialize_config_dir  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
+from ases.models.adapter import GenerateEach  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "conf"
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -51,7 +53,8 @@ def segmented_cot(qid: str, question: str, tagged: list[tuple[str, str]]):
 
 class ScriptedAdapter:
     """A model adapter whose generation is a function of (model, sources): a "perfect"
-    model that returns the gold rows, or a scripted one. Only ``generate`` is used."""
+    model that returns the gold rows, or a scripted one. Only ``generate`` is used (the
+    decoders call it through :class:`ases.models.adapter.GenerateEach`)."""
 
     arch = "scripted"
     tokenizer = None
@@ -61,6 +64,9 @@ class ScriptedAdapter:
 
     def generate(self, model, prompts, max_source_len, max_new_tokens, **settings):
         return self.write(model, [p.text for p in prompts])
+
+    def writer(self, model, max_source_len, max_new_tokens, **settings):
+        return GenerateEach(self, model, max_source_len, max_new_tokens, **settings)
 
 
 # One torch thread per test process (children inherit it): the test models are tiny, so a
@@ -195,10 +201,16 @@ def default_run(_background) -> CliRun:
 def _smoke_cells() -> list[str]:
     from omegaconf import OmegaConf
 
-    params = OmegaConf.load(CONF / "experiment" / "smoke.yaml").hydra.sweeper.params
-    tasks, paths, segs = (str(params[k]).split(",") for k in ("task", "path", "seg"))
-    return [f"{task}-{path}" if path == "seq2seq" else f"{task}-{seg}-{path}"
+    sweeper = OmegaConf.load(CONF / "experiment" / "smoke.yaml").hydra.sweeper
+    tasks, paths, segs = (str(sweeper.params[k]).split(",") for k in ("task", "path", "seg"))
+    grid = [f"{task}-{path}" if path == "seq2seq" else f"{task}-{seg}-{path}"
             for task in tasks for path in paths for seg in (segs if path != "seq2seq" else [""])]
+    extra = []
+    for cell in sweeper.extra:  # on the grid's first cell: task=mwp
+        choice = dict(o.split("=", 1) for o in cell.split())
+        seg = f"{choice['seg']}-" if choice["path"] != "seq2seq" else ""
+        extra.append(f"{tasks[0]}-{seg}{choice['path']}-{choice['model']}")
+    return grid + extra
 
 
 SMOKE_CELLS = _smoke_cells()
@@ -215,7 +227,7 @@ def _smoke_sweep(folder: Path) -> Sweep:
 @pytest.fixture(scope="session")
 def smoke_sweep(_background) -> Sweep:
     """``python -m ases.run -m experiment=smoke``: every paper_grid cell of both tasks at a
-    few-batch size (18 jobs in one process). The grid test checks the sweep; the e2e,
+    few-batch size (18 grid jobs and 3 decoder-only ones, in one process). The grid test checks the sweep; the e2e,
     analysis and show tests read its job folders."""
     return _background["smoke_sweep"].result()
 

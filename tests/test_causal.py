@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib.util
 import json
 import math
@@ -13,7 +14,14 @@ import torch
 from conftest import SHARED_DATA, ases_cli, in_background
 from conftest import segmented_cot as _cot
 
-from ases.decoding.loops import DecodeSettings, decode_dual, decode_iterative, decode_one_pass
+from ases.decoding.loops import (
+    EMPTY,
+    DecodeSettings,
+    decode_dual,
+    decode_iterative,
+    decode_one_pass,
+)
+from ases.models.carry import CacheCarry
 from ases.models.causal import SEGMENT_TOKEN, CausalAdapter, segment_marker
 from ases.models.factory import (
     ModelNotFoundError,
@@ -25,6 +33,7 @@ from ases.models.factory import (
 from ases.models.spec import ModelSpec
 from ases.paths.dual import DualPath
 from ases.paths.rows import Row, dual_rows, segment_rows, whole_rows
+from ases.paths.single import SingleModelPath
 from ases.segment.base import AS, ES
 from ases.segment.scorer import token_stats
 from ases.tasks.mwp import MWPTask
@@ -145,23 +154,27 @@ def test_a_long_prompt_is_cut_from_the_start_of_the_question(adapter):
 
 
 def test_token_scores_shift_the_logits(tok, adapter):
-    """The scorer's per-token numbers equal a direct computation, one example at a time."""
+    """The scorer's per-token numbers equal a direct computation, one example at a time:
+    the CoT tokenized whole after the prompt, each token counted in the piece it spells."""
     model = _model(tok, 2)
     questions = [c.question for c in COTS]
     pieces = [c.pieces for c in COTS]
     stats = token_stats(adapter, model, questions, pieces, 128, batch_size=2, progress=False)
     for q, ps, st in zip(questions, pieces, stats, strict=True):
-        prompt = adapter.bos + adapter._ids(Prompt(q).head)
-        ids = [tok(p, add_special_tokens=False)["input_ids"] for p in ps]
-        flat = [t for p in ids for t in p]
+        prompt = adapter.prompt_ids(Prompt(q))
+        flat = tok(" " + " ".join(ps), add_special_tokens=False)["input_ids"]
         with torch.no_grad():
             logp = torch.log_softmax(model(torch.tensor([prompt + flat])).logits[0].float(), -1)
-        owners = [(i, j) for i, p in enumerate(ids) for j in range(len(p))]  # token -> (piece, pos)
-        for k, (token, (i, j)) in enumerate(zip(flat, owners, strict=True)):
-            dist = logp[len(prompt) - 1 + k]  # the position before token k predicts it
-            assert st[i].nll[j] == pytest.approx(-dist[token].item(), abs=1e-4)
-            assert st[i].entropy[j] == pytest.approx(-(dist.exp() * dist).sum().item(), abs=1e-4)
-        assert [len(s.nll) for s in st] == [len(p) for p in ids]
+        pos = 0
+        for piece, piece_stats in zip(ps, st, strict=True):
+            n = len(piece_stats.nll)
+            assert tok.decode(flat[pos : pos + n]).strip() == piece.strip()  # its own tokens
+            for j in range(n):
+                dist = logp[len(prompt) - 1 + pos + j]  # the position before a token predicts it
+                assert piece_stats.nll[j] == pytest.approx(-dist[flat[pos + j]].item(), abs=1e-4)
+                assert piece_stats.entropy[j] == pytest.approx(-(dist.exp() * dist).sum().item(), abs=1e-4)
+            pos += n
+        assert pos == len(flat)
 
 
 def _writing_model(tok, seed):
@@ -192,24 +205,109 @@ def test_batched_decoding_equals_one_at_a_time(tok, adapter):
                                          for q in questions]
 
 
-def test_a_model_that_learnt_the_rows_writes_the_gold_cot(tok, adapter):
-    """Train a tiny causal pair on three CoTs until it has them by heart: the dual decoder
-    then writes each gold CoT, through the ES model's pass where one opens with AS."""
+def _learnt(tok, adapter, module_of, rows, steps=150):
+    """A tiny causal student (or pair) trained on ``rows`` until it has them by heart."""
     L.seed_everything(0)
     spec = ModelSpec(**{**SPEC.__dict__, "d_model": 64, "d_ff": 128, "d_kv": 16})
-    module = DualPath(build_model(spec, tok), build_model(spec, tok), adapter, MWPTask(),
-                      DecodeSettings(max_rounds=6, max_new_tokens=48), 128, 64, lr=3e-3,
-                      warmup_ratio=0.0)
-    rows = dual_rows(COTS)
+    module = module_of(lambda: build_model(spec, tok))
     dm = RowsDataModule(rows, rows, [], adapter, 128, 64, batch_size=len(rows))
-    L.Trainer(max_steps=150, accelerator="cpu", logger=False, enable_progress_bar=False,
+    L.Trainer(max_steps=steps, accelerator="cpu", logger=False, enable_progress_bar=False,
               enable_checkpointing=False, enable_model_summary=False).fit(module, dm)
-    traces = decode_dual(adapter, module.es_model.eval(), module.as_model.eval(),
-                         [c.question for c in COTS], MWPTask().is_finished, 128, module.decode)
+    return module
+
+
+@pytest.fixture(scope="module")
+def learnt_pair(tok, adapter):
+    return _learnt(tok, adapter, lambda make: DualPath(
+        make(), make(), adapter, MWPTask(), DecodeSettings(max_rounds=6, max_new_tokens=48),
+        128, 64, lr=3e-3, warmup_ratio=0.0), dual_rows(COTS))
+
+
+@pytest.fixture(scope="module")
+def learnt_uni(tok, adapter):
+    return _learnt(tok, adapter, lambda make: SingleModelPath(
+        make(), adapter, MWPTask(), DecodeSettings(max_rounds=6, max_new_tokens=48),
+        iterative=True, max_source_len=128, max_target_len=64, lr=3e-3, warmup_ratio=0.0),
+        segment_rows(COTS)).model.eval()
+
+
+def test_a_model_that_learnt_the_rows_writes_the_gold_cot(learnt_pair, adapter):
+    """A pair trained on three CoTs writes each gold CoT back through the dual decoder (its
+    cache carry), through the ES model's pass where one opens with AS; re-reading every
+    prompt whole (``engine=hf``) writes the same."""
+    es, as_ = learnt_pair.es_model.eval(), learnt_pair.as_model.eval()
+    settings = learnt_pair.decode
+    assert isinstance(adapter.writer(es, 128, settings.max_new_tokens), CacheCarry)
+    questions = [c.question for c in COTS]
+    traces = decode_dual(adapter, es, as_, questions, MWPTask().is_finished, 128, settings)
     for cot, trace in zip(COTS, traces, strict=True):
         assert trace.segments == [s.text for s in cot.segments]
         assert trace.types == [s.tag for s in cot.segments]
     assert traces[1].turns[0] == (ES, False)  # b opens with AS: the ES model passed
+    whole = decode_dual(adapter, es, as_, questions, MWPTask().is_finished, 128,
+                        dataclasses.replace(settings, engine="hf"))
+    assert [(t.segments, t.turns) for t in whole] == [(t.segments, t.turns) for t in traces]
+
+
+def test_the_cache_carry_writes_what_one_pass_writes(learnt_uni, adapter, tok):
+    """A uni-path student that writes straight through: segment by segment with the cache
+    carried (each round reads only the segment marker), it writes the tokens one greedy
+    pass writes from the question to the end token; batched == one at a time == the
+    prompts re-read whole each round."""
+    model, questions = learnt_uni, [c.question for c in COTS]
+    settings = DecodeSettings(max_rounds=6, max_new_tokens=48)
+    never = lambda text: False  # noqa: E731  the model ends each CoT itself (empty segment)
+    carried = decode_iterative(adapter, model, questions, never, 128, settings)
+    assert [t.segments for t in carried] == [[s.text for s in c.segments] for c in COTS]
+    assert all(t.stop_reason == EMPTY for t in carried)
+    single = [decode_iterative(adapter, model, [q], never, 128, settings)[0] for q in questions]
+    whole = decode_iterative(adapter, model, questions, never, 128,
+                             dataclasses.replace(settings, engine="hf"))
+    assert [t.segments for t in single] == [t.segments for t in whole] == [t.segments for t in carried]
+    for q, trace in zip(questions, carried, strict=True):
+        prompt = torch.tensor([adapter.prompt_ids(Prompt(q))])
+        with torch.inference_mode():
+            out = model.generate(prompt, attention_mask=torch.ones_like(prompt), do_sample=False,
+                                 max_new_tokens=200, eos_token_id=[adapter.eos],
+                                 pad_token_id=adapter.pad)[0, prompt.shape[1]:].tolist()
+        assert out[-1] == adapter.eos
+        pieces = tok.decode(out[:-1]).split("\n") if adapter.sep == adapter._ids("\n")[-1:] else \
+            [tok.decode(p) for p in _split(out[:-1], adapter.sep)]
+        assert [p.strip() for p in pieces if p.strip()] == trace.segments
+
+
+def _split(ids, sep):
+    parts, part = [], []
+    for t in ids:
+        if t == sep:
+            parts.append(part)
+            part = []
+        else:
+            part.append(t)
+    return parts + [part]
+
+
+def test_the_carry_reads_only_what_is_new(learnt_uni, adapter):
+    """After its own segment a uni-path example reads one token (the segment marker), and
+    its cache then holds exactly the ids of the prompt training showed; a prompt that is
+    not what the model wrote (or a pass: nothing new) drops the model's tokens and reads
+    the prompt's."""
+    q = COTS[0].question
+
+    def after_first(next_prompt):
+        carry = CacheCarry(adapter, learnt_uni, 128, 48)
+        first = carry([0], [Prompt(q)])[0]
+        assert first == COTS[0].segments[0].text
+        return carry._plan(0, next_prompt(first))
+
+    held, feed = after_first(lambda first: Prompt(q, (first,)))
+    assert feed == [adapter.sep]
+    assert held.ids + feed == adapter.prompt_ids(Prompt(q, (COTS[0].segments[0].text,)))
+    held, feed = after_first(lambda first: Prompt(q, ("Something else.",)))
+    assert held.ids == adapter.prompt_ids(Prompt(q))
+    assert feed == adapter.segment_ids("Something else.")
+    held, feed = after_first(lambda first: Prompt(q))  # it passed: nothing new to read
+    assert held.ids + feed == adapter.prompt_ids(Prompt(q)) and len(feed) == 1
 
 
 def test_rows_of_the_dual_path_and_the_baseline_are_rows(adapter):
@@ -263,6 +361,13 @@ def test_smollm2_byte_level_rows_are_prefix_consistent_on_gsm8k(gsm8k_dir, tmp_p
         assert all(adapter.sep not in t[:-1] for t in targets)  # no segment holds a newline
         decoded = tokenizer.decode(prompts[-1])
         assert decoded.startswith(rows[-1].prompt.question.strip())
+    # the scorer's pieces: a CoT tokenized whole, each token in the piece it spells
+    for cot in cots:
+        ids, owners = adapter.piece_targets(cot.pieces)
+        assert ids == adapter.text_ids(" ".join(cot.pieces))
+        for k, piece in enumerate(cot.pieces):
+            own = [t for t, o in zip(ids, owners, strict=True) if o == k]
+            assert tokenizer.decode(own).strip() == piece.strip()
 
 SMOLLM_RUN = ["task=mwp", "data=gsm8k", "model=smollm2-135m", "path=uni", "seg=location",
               "debug=fast", "data.limit={train: 48, val: 4, test: 4}", "trainer.max_epochs=1",

@@ -173,3 +173,15 @@ def test_a_dual_model_can_be_another_model_choice_with_the_same_tokenizer(monkey
     monkeypatch.setattr(pipeline, "build_tokenizer", lambda s, texts, cache: Vocab({"a": 0, "c": 1}))
     with pytest.raises(ValueError, match=r"path\.as_model \(google/flan-t5-base\) has another tokenizer"):
         pipeline.check_shared_tokenizer([es, as_], spec, run_tokenizer, "unused")
+
+
+def test_a_decoder_only_model_beside_an_encoder_decoder_is_refused():
+    from conftest import compose_cfg
+
+    from ases import pipeline
+    from ases.config import RunConfig
+
+    rc = RunConfig.from_hydra(compose_cfg(["path=dual", "model=tiny", "+model@path.as_model=tiny-causal"]))
+    with pytest.raises(ValueError, match=r"path\.as_model \(tiny-causal\) is causal but model \(tiny\) "
+                                         r"is seq2seq.*both decoder-only"):
+        pipeline.check_shared_tokenizer(rc.specs, rc.spec, None, "unused", arch="seq2seq")

@@ -290,3 +290,16 @@ def test_resume_true_finds_the_newest_unfinished_run_of_the_same_overrides(tmp_p
     assert find_run(True, wanted, overrides) == wanted  # a folder that holds a run: itself
     assert find_run(True, new, ["debug=fast"]) == new  # none of this command: a fresh start
     assert find_run(str(wanted), new, []) == wanted  # resume=<dir>
+
+
+def test_a_setting_added_since_and_switched_off_does_not_block_a_resume():
+    from ases.training.resume import differences
+
+    old = {"model": {"name": "tiny"}, "seed": 0}
+    assert differences(old, {"model": {"name": "tiny", "lora": None, "gradient_checkpointing": False},
+                             "seed": 0}) == []
+    assert differences(old, {"model": {"name": "tiny", "lora": {"r": 8}}, "seed": 0}) \
+        == ["model.lora.r: '<absent>' -> 8"]
+    assert differences(old, {"model": {"name": "tiny", "layers": 0}, "seed": 0}) \
+        == ["model.layers: '<absent>' -> 0"]
+    assert differences({**old, "seed": 1}, old) == ["seed: 1 -> 0"]

@@ -20,7 +20,7 @@ from ases.runs.cache import cached_dir
 from ases.segment.base import AS, ES, merge, segment_all, tag
 from ases.segment.entropy import EntropySegmenter
 from ases.segment.loss import LossSegmenter
-from ases.segment.scorer import PieceStats, load_scorer, piece_ids, token_stats
+from ases.segment.scorer import PieceStats, load_scorer, token_stats
 from ases.tasks.mwp import MWPTask
 
 SPEC = ModelSpec(vocab_size=200, d_model=32, d_ff=64, d_kv=8, num_heads=2, num_layers=1,
@@ -42,7 +42,8 @@ def test_pieces_tokenize_like_the_joined_cot(tiny):
     _, tok = tiny
     for ps in PIECES:
         joined = tok(" ".join(ps), add_special_tokens=False)["input_ids"]
-        assert [t for p in piece_ids(tok, ps) for t in p] == joined
+        ids, owners = Seq2SeqAdapter(tok).piece_targets(ps)
+        assert ids == joined and owners == sorted(owners) and set(owners) == set(range(len(ps)))
 
 
 def test_batched_stats_equal_a_slow_direct_computation(tiny):

@@ -2,8 +2,9 @@
 
 Iterative decoding advances every unfinished example of a batch by one segment per
 generation call; finished examples leave the batch, so later rounds get cheaper. Each call
-goes through the model adapter (:class:`ases.models.adapter.ModelAdapter`), which for
-seq2seq models also drops each row as soon as it ends.
+goes through the model adapter's writer (:meth:`ases.models.adapter.ModelAdapter.writer`),
+which drops each row as soon as it ends, and for a decoder-only model keeps each example's
+key/value cache from round to round, so no round reads the context again.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ases.decoding.settings import (
     DecodeSettings,
     Trace,
 )
-from ases.models.adapter import ModelAdapter
+from ases.models.adapter import ModelAdapter, Writer
 from ases.text.context import Prompt, add_tag, split_tag
 from ases.text.turns import AS, ES, Turns
 
@@ -33,6 +34,14 @@ def generate(adapter: ModelAdapter, model, prompts: Sequence[Prompt], max_source
     return adapter.generate(model, prompts, max_source_len, max_new_tokens,
                             num_beams=settings.num_beams, min_new_tokens=settings.min_new_tokens,
                             engine=settings.engine, must_write=must_write)
+
+
+def writer(adapter: ModelAdapter, model, max_source_len: int, settings: DecodeSettings) -> Writer:
+    """The adapter's round-by-round writer for one model (a causal model keeps each
+    example's cache from round to round)."""
+    return adapter.writer(model, max_source_len, settings.max_new_tokens,
+                          num_beams=settings.num_beams, min_new_tokens=settings.min_new_tokens,
+                          engine=settings.engine)
 
 
 def decode_one_pass(adapter: ModelAdapter, model, questions: Sequence[str],
@@ -68,12 +77,11 @@ def decode_iterative(adapter: ModelAdapter, model, questions: Sequence[str],
     """
     traces = [Trace() for _ in questions]
     active = list(range(len(questions)))
+    write = writer(adapter, model, max_source_len, settings)
     for _ in range(settings.max_rounds):
         if not active:
             break
-        sources = [Prompt(questions[i], _written(traces[i], tagged)) for i in active]
-        texts = generate(adapter, model, sources, max_source_len, settings.max_new_tokens,
-                         settings)
+        texts = write(active, [Prompt(questions[i], _written(traces[i], tagged)) for i in active])
         still = []
         for i, text in zip(active, texts, strict=True):
             traces[i].rounds += 1
@@ -105,6 +113,8 @@ def decode_dual(adapter: ModelAdapter, es_model, as_model, questions: Sequence[s
     states = [Turns() for _ in questions]
     traces = [Trace(turns=state.log) for state in states]
     active = list(range(len(questions)))
+    writers = {ES: writer(adapter, es_model, max_source_len, settings),
+               AS: writer(adapter, as_model, max_source_len, settings)}
     for _ in range(settings.max_rounds):
         if not active:
             break
@@ -117,9 +127,7 @@ def decode_dual(adapter: ModelAdapter, es_model, as_model, questions: Sequence[s
             if not group:
                 continue
             sources = [Prompt(questions[i], tuple(states[i].segments)) for i in group]
-            texts = generate(adapter, es_model if kind == ES else as_model, sources,
-                             max_source_len, settings.max_new_tokens, settings,
-                             must_write=not may_pass)
+            texts = writers[kind](group, sources, must_write=not may_pass)
             for i, text in zip(group, texts, strict=True):
                 state, trace = states[i], traces[i]
                 trace.rounds += 1

@@ -88,10 +88,20 @@ class ModelAdapter(Protocol):
         """The training loss of a batch from :meth:`collate` (``is_as`` aside)."""
         ...
 
-    def token_scores(self, model: PreTrainedModel, sources: Sequence[str],
+    def text_ids(self, text: str) -> list[int]:
+        """A text's ids as a target holds them, without the end token."""
+        ...
+
+    def piece_targets(self, pieces: Sequence[str]) -> tuple[list[int], list[int]]:
+        """The ids of a CoT made of ``pieces`` as the baseline's target holds it (no end
+        token), and for each id the index of the piece it belongs to."""
+        ...
+
+    def token_scores(self, model: PreTrainedModel, prompts: Sequence[Prompt],
                      targets: Sequence[list[int]], max_source_len: int, batch_size: int = 64,
                      progress: bool = True, desc: str = "scoring") -> list[TokenScores]:
-        """Entropy and NLL of every target token given its source, in input order."""
+        """Entropy and NLL of every target token given its prompt (shown to the model as
+        in training), in input order."""
         ...
 
     def generate(self, model: PreTrainedModel, prompts: Sequence[Prompt], max_source_len: int,
@@ -101,3 +111,36 @@ class ModelAdapter(Protocol):
         ``must_write`` an output may not end before it holds a visible character (the dual
         path's turns where a pass is not allowed)."""
         ...
+
+    def writer(self, model: PreTrainedModel, max_source_len: int, max_new_tokens: int,
+               num_beams: int = 1, min_new_tokens: int = 0, engine: str = "ases") -> Writer:
+        """What an iterative decoder calls once per round: :class:`GenerateEach` where a
+        family re-reads every prompt (seq2seq: the encoder reads the whole context), or a
+        writer that keeps state between calls (causal: each example's cache)."""
+        ...
+
+
+class Writer(Protocol):
+    """Writes the next text of each example, called once per round. ``keys`` name the
+    examples (the same key is the same example from call to call; an example not asked
+    again is finished); the prompts are the whole context each time."""
+
+    def __call__(self, keys: Sequence[object], prompts: Sequence[Prompt],
+                 must_write: bool = False) -> list[str]: ...
+
+
+class GenerateEach:
+    """A :class:`Writer` that reads every prompt whole: one ``adapter.generate`` call a
+    round."""
+
+    def __init__(self, adapter: ModelAdapter, model: PreTrainedModel, max_source_len: int,
+                 max_new_tokens: int, num_beams: int = 1, min_new_tokens: int = 0,
+                 engine: str = "ases") -> None:
+        self.adapter, self.model = adapter, model
+        self.args = (max_source_len, max_new_tokens)
+        self.settings = {"num_beams": num_beams, "min_new_tokens": min_new_tokens, "engine": engine}
+
+    def __call__(self, keys: Sequence[object], prompts: Sequence[Prompt],
+                 must_write: bool = False) -> list[str]:
+        return self.adapter.generate(self.model, prompts, *self.args, must_write=must_write,
+                                     **self.settings)

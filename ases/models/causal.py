@@ -14,6 +14,7 @@ otherwise merge across the boundaries).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from functools import cached_property
 
@@ -22,8 +23,9 @@ import torch
 from tqdm.auto import tqdm
 from transformers import LogitsProcessorList, PreTrainedModel, PreTrainedTokenizerBase
 
-from ases.models.adapter import EncodedRow, TokenScores, TrainingRow, pad
-from ases.models.greedy import HoldEndUntilText, blank_token_ids
+from ases.models.adapter import EncodedRow, GenerateEach, TokenScores, TrainingRow, Writer, pad
+from ases.models.carry import CacheCarry, carries
+from ases.models.greedy import HoldEndUntilText, blank_token_ids, neutral_generation
 from ases.text.context import Prompt
 
 SEGMENT_TOKEN = "<|segment|>"
@@ -96,14 +98,42 @@ class CausalAdapter:
         segment marker."""
         ids = self.bos + self._ids(prompt.head)
         for segment in prompt.written:
-            ids += self._ids(" " + segment.strip()) + [self.sep]
+            ids += self.segment_ids(segment)
         return ids
+
+    def segment_ids(self, segment: str) -> list[int]:
+        """A written segment as a prompt holds it: its leading space, its text, the marker."""
+        return self._ids(" " + segment.strip()) + [self.sep]
 
     def target_ids(self, target: str, closes: bool) -> list[int]:
         """The target's ids and its end: the end token when it closes the text, else the
         segment marker. An empty target is its end alone (stop, pass)."""
-        text = self._ids(" " + target.strip()) if target.strip() else []
-        return text + [self.eos if closes else self.sep]
+        return self.text_ids(target) + [self.eos if closes else self.sep]
+
+    def text_ids(self, text: str) -> list[int]:
+        """A text's ids as a target holds them: after a space (it follows the prompt's
+        marker), without an end token."""
+        return self._ids(" " + text.strip()) if text.strip() else []
+
+    def piece_targets(self, pieces: Sequence[str]) -> tuple[list[int], list[int]]:
+        """The pieces joined with spaces, tokenized whole as the baseline's target, each
+        token owned by the piece its last character stands in (byte-level BPE merges the
+        space before a piece into the piece's first token). Needs a fast tokenizer's
+        character offsets."""
+        text, starts = "", []
+        for piece in pieces:
+            text += " "
+            starts.append(len(text))
+            text += piece.strip()
+        if not text.strip():
+            return [], []
+        enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        owners, last = [], 0
+        for begin, end in enc["offset_mapping"]:
+            if end > begin:  # a token of no characters (an added marker) keeps its neighbour's
+                last = bisect.bisect_right(starts, end - 1) - 1
+            owners.append(max(last, 0))
+        return list(enc["input_ids"]), owners
 
     def encode_rows(self, rows: Sequence[TrainingRow]) -> tuple[list[list[int]], list[list[int]]]:
         return ([self.prompt_ids(r.prompt) for r in rows],
@@ -157,16 +187,14 @@ class CausalAdapter:
 
     # -- teacher-forced scores ---------------------------------------------------------
 
-    def token_scores(self, model: PreTrainedModel, sources: Sequence[str],
+    def token_scores(self, model: PreTrainedModel, prompts: Sequence[Prompt],
                      targets: Sequence[list[int]], max_source_len: int, batch_size: int = 64,
                      progress: bool = True, desc: str = "scoring") -> list[TokenScores]:
-        """Entropy and NLL of every target token given the source: the logits at the
-        position before each target token (shifted by one)."""
-        prompts = [self.bos + self._ids(s) for s in sources]
-        prompts = [p if len(p) <= max_source_len else self.cut(p, [], max_source_len, 1)[0]
-                   for p in prompts]
-        order = sorted(range(len(sources)), key=lambda i: len(prompts[i]) + len(targets[i]))
-        out = [TokenScores(np.zeros(0, np.float32), np.zeros(0, np.float32)) for _ in sources]
+        """Entropy and NLL of every target token given the prompt (cut as in training):
+        the logits at the position before each target token (shifted by one)."""
+        prompts = [self.cut(self.prompt_ids(p), [], max_source_len, 1)[0] for p in prompts]
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]) + len(targets[i]))
+        out = [TokenScores(np.zeros(0, np.float32), np.zeros(0, np.float32)) for _ in prompts]
         model.eval()
         for start in tqdm(range(0, len(order), batch_size), desc=desc, disable=not progress,
                           unit="batch"):
@@ -195,6 +223,16 @@ class CausalAdapter:
     def blank_ids(self) -> torch.Tensor:
         """Tokens that write no visible character (see ``generate(must_write=True)``)."""
         return blank_token_ids(self.tokenizer)
+
+    def writer(self, model: PreTrainedModel, max_source_len: int, max_new_tokens: int,
+               num_beams: int = 1, min_new_tokens: int = 0, engine: str = "ases") -> Writer:
+        """Greedy search keeps each example's cache between calls (:class:`CacheCarry`)
+        unless beam search, ``engine=hf``, a generation config that changes logits or a
+        sliding-window cache asks for ``generate`` (which reads every prompt whole)."""
+        if engine == "ases" and num_beams == 1 and neutral_generation(model) and carries(model):
+            return CacheCarry(self, model, max_source_len, max_new_tokens, min_new_tokens)
+        return GenerateEach(self, model, max_source_len, max_new_tokens, num_beams,
+                            min_new_tokens, engine)
 
     def generate(self, model: PreTrainedModel, prompts: Sequence[Prompt], max_source_len: int,
                  max_new_tokens: int, num_beams: int = 1, min_new_tokens: int = 0,

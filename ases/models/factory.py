@@ -23,6 +23,7 @@ from transformers import (
 
 from ases.models.adapter import ModelAdapter
 from ases.models.causal import CausalAdapter, prepare_tokenizer
+from ases.models.lora import add_lora, trainable_parameters
 from ases.models.seq2seq import Seq2SeqAdapter
 from ases.models.spec import ModelSpec
 from ases.models.tokenizer import trained_tokenizer
@@ -142,11 +143,45 @@ def build_llama(tokenizer: PreTrainedTokenizerBase, **shape) -> PreTrainedModel:
 
 
 def build_model(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase) -> PreTrainedModel:
-    """A fresh model: the tiny T5 at random init, or pretrained weights.
+    """A fresh model: the tiny T5 (or Llama-style decoder) at random init, or pretrained
+    weights; with ``spec.gradient_checkpointing`` its activations recomputed in the backward
+    pass, and with ``spec.lora`` wrapped by ``peft`` so that only LoRA adapters train (a
+    ``PeftModel``, which forwards and generates as the model does).
 
     Call it once per model (the dual path builds two); the caller seeds torch first.
+
+    Raises:
+        ValueError: LoRA target layers the model does not have (the message names those it
+            has), or gradient checkpointing on a model that cannot do it.
     """
     causal = arch_of(spec) == "causal"
+    model = _base_model(spec, tokenizer, causal)
+    if spec.gradient_checkpointing:
+        _checkpoint_activations(model)
+    if spec.lora is None:
+        return model
+    wrapped = add_lora(model, spec.lora, causal, spec.gradient_checkpointing)
+    log.info("LoRA (r=%d) on %s: %d of %d weights train", spec.lora.r,
+             sorted(wrapped.peft_config["default"].target_modules), trainable_parameters(wrapped),
+             sum(p.numel() for p in wrapped.parameters()))
+    return wrapped
+
+
+def _checkpoint_activations(model: PreTrainedModel) -> None:
+    """Switches on activation (gradient) checkpointing, non-reentrant: it needs no input
+    that requires a gradient and works under DDP and with frozen weights."""
+    if not model.supports_gradient_checkpointing:
+        raise ValueError(f"model.gradient_checkpointing=true: {type(model).__name__} does not "
+                         "support it; set model.gradient_checkpointing=false")
+    kwargs = {"use_reentrant": False}
+    if hasattr(model, "activation_checkpointing_enable"):  # transformers >= 5.2x; the old name warns
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    else:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+
+
+def _base_model(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase, causal: bool) -> PreTrainedModel:
+    """The model before gradient checkpointing and LoRA."""
     if spec.pretrained is None and causal:
         return build_llama(tokenizer, vocab_size=len(tokenizer), hidden_size=spec.d_model,
                            intermediate_size=spec.d_ff, num_attention_heads=spec.num_heads,

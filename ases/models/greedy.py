@@ -37,13 +37,17 @@ _GREEDY_CHANGERS = {
 }
 
 
+def neutral_generation(model: PreTrainedModel) -> bool:
+    """Whether the model's generation config leaves greedy search's logits alone."""
+    gen = model.generation_config
+    return all(getattr(gen, name, None) in neutral for name, neutral in _GREEDY_CHANGERS.items())
+
+
 def plain_greedy(model: PreTrainedModel, num_beams: int) -> bool:
     """Whether :func:`greedy_generate` writes what ``model.generate`` would: greedy search
     on an encoder-decoder whose generation config changes no logits."""
-    if num_beams != 1 or not getattr(model.config, "is_encoder_decoder", False):
-        return False
-    gen = model.generation_config
-    return all(getattr(gen, name, None) in neutral for name, neutral in _GREEDY_CHANGERS.items())
+    return (num_beams == 1 and getattr(model.config, "is_encoder_decoder", False)
+            and neutral_generation(model))
 
 
 class _ForwardSteps:
@@ -54,8 +58,10 @@ class _ForwardSteps:
                  attention_mask: torch.Tensor) -> None:
         self.model, self.hidden, self.mask = model, encoded, attention_mask
         self.cache = EncoderDecoderCache(DynamicCache(), DynamicCache())  # filled in place
-        # transformers >= 5.2x names the argument ``cache``; earlier 5.x ``past_key_values``
-        self.cache_arg = ("cache" if "cache" in inspect.signature(model.forward).parameters
+        # transformers >= 5.2x names the argument ``cache``; earlier 5.x ``past_key_values``.
+        # A LoRA model (peft) passes its keywords on to the model it wraps: ask that one.
+        inner = model.get_base_model() if hasattr(model, "get_base_model") else model
+        self.cache_arg = ("cache" if "cache" in inspect.signature(inner.forward).parameters
                           else "past_key_values")
 
     def step(self, ids: torch.Tensor) -> torch.Tensor:

@@ -10,7 +10,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import LogitsProcessorList, PreTrainedModel, PreTrainedTokenizerBase
 
-from ases.models.adapter import EncodedRow, TokenScores, TrainingRow, pad
+from ases.models.adapter import EncodedRow, GenerateEach, TokenScores, TrainingRow, Writer, pad
 from ases.models.greedy import (
     HoldEndUntilText,
     blank_token_ids,
@@ -72,7 +72,17 @@ class Seq2SeqAdapter:
         return model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
                      labels=batch["labels"]).loss
 
-    def token_scores(self, model: PreTrainedModel, sources: Sequence[str],
+    def text_ids(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def piece_targets(self, pieces: Sequence[str]) -> tuple[list[int], list[int]]:
+        """Each piece tokenized alone: SentencePiece never merges across white space, so
+        their concatenation is the tokenization of the pieces joined with spaces."""
+        per_piece = [self.text_ids(p) for p in pieces]
+        return ([t for ids in per_piece for t in ids],
+                [k for k, ids in enumerate(per_piece) for _ in ids])
+
+    def token_scores(self, model: PreTrainedModel, prompts: Sequence[Prompt],
                      targets: Sequence[list[int]], max_source_len: int, batch_size: int = 64,
                      progress: bool = True, desc: str = "scoring") -> list[TokenScores]:
         """Teacher-forced entropy and NLL of every target token.
@@ -83,10 +93,11 @@ class Seq2SeqAdapter:
         numbers do not depend on what follows it.
         """
         tok = self.tokenizer
-        src_ids = tok(list(sources), truncation=True, max_length=max_source_len)["input_ids"]
-        order = sorted(range(len(sources)), key=lambda i: len(targets[i]) + len(src_ids[i]))
+        src_ids = tok([p.text for p in prompts], truncation=True,
+                      max_length=max_source_len)["input_ids"]
+        order = sorted(range(len(prompts)), key=lambda i: len(targets[i]) + len(src_ids[i]))
         out: list[TokenScores] = [TokenScores(np.zeros(0, np.float32), np.zeros(0, np.float32))
-                                  for _ in sources]
+                                  for _ in prompts]
         model.eval()
         for start in tqdm(range(0, len(order), batch_size), desc=desc, disable=not progress,
                           unit="batch"):
@@ -105,6 +116,12 @@ class Seq2SeqAdapter:
                 n = len(targets[i])
                 out[i] = TokenScores(entropy[row, :n].copy(), nll[row, :n].copy())
         return out
+
+    def writer(self, model: PreTrainedModel, max_source_len: int, max_new_tokens: int,
+               num_beams: int = 1, min_new_tokens: int = 0, engine: str = "ases") -> Writer:
+        """The encoder reads each round's whole context: one :meth:`generate` a round."""
+        return GenerateEach(self, model, max_source_len, max_new_tokens, num_beams,
+                            min_new_tokens, engine)
 
     def generate(self, model: PreTrainedModel, prompts: Sequence[Prompt], max_source_len: int,
                  max_new_tokens: int, num_beams: int = 1, min_new_tokens: int = 0,

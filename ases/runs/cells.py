@@ -34,11 +34,19 @@ def cell_tags(cell: dict[str, Any]) -> list[str]:
             for key, value in cell.items() if value is not None]
 
 
-def _dir_label(task: str, uses_segments: bool, seg: str, path: str) -> str:
-    return f"{task}-{seg}-{path}" if uses_segments else f"{task}-{path}"
+DEFAULT_MODEL = "tiny"
+"""conf/config.yaml's model choice: run folders of other models end with the model's name."""
+
+
+def _dir_label(task: str, uses_segments: bool, seg: str, path: str,
+               model: str = DEFAULT_MODEL) -> str:
+    label = f"{task}-{seg}-{path}" if uses_segments else f"{task}-{path}"
+    return label if model == DEFAULT_MODEL else f"{label}-{model}"
 
 
 def register_resolvers() -> None:
     """``${ases_cell:...}`` names run folders ``mwp-entropy-uni``, or ``mwp-seq2seq`` for a
-    path that uses no segments (conf/config.yaml's hydra.run.dir and sweep.subdir)."""
+    path that uses no segments, with the model's name after them where it is not the
+    default (``mwp-entropy-uni-smollm2-135m``; conf/config.yaml's hydra.run.dir and
+    sweep.subdir)."""
     OmegaConf.register_new_resolver("ases_cell", _dir_label, replace=True)

@@ -19,19 +19,13 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from ases.models.adapter import ModelAdapter, TokenScores
 from ases.models.factory import load_saved
 from ases.runs.cache import cache_key, cached_dir
-from ases.text.context import context
+from ases.text.context import Prompt
 
 log = logging.getLogger(__name__)
 
 
 PieceStats = TokenScores
 """Per-token numbers of one piece under the scorer (entropy and NLL, in nats)."""
-
-
-def piece_ids(tokenizer: PreTrainedTokenizerBase, pieces: Sequence[str]) -> list[list[int]]:
-    """Token ids of each piece alone. SentencePiece never merges across white space, so
-    their concatenation is the tokenization of the pieces joined with spaces."""
-    return [tokenizer(p, add_special_tokens=False)["input_ids"] for p in pieces]
 
 
 def token_stats(adapter: ModelAdapter, model: PreTrainedModel, questions: Sequence[str],
@@ -41,7 +35,8 @@ def token_stats(adapter: ModelAdapter, model: PreTrainedModel, questions: Sequen
 
     The target is the whole CoT (the pieces' tokens, then the end token) as the scorer
     was trained; :meth:`ModelAdapter.token_scores` computes the numbers, and each piece
-    gets its own span of them.
+    gets the tokens :meth:`ModelAdapter.piece_targets` says are its own (by character
+    offsets where a tokenizer merges a space into the next piece's first token).
 
     Args:
         adapter: the scorer's model adapter (bound to the run's tokenizer).
@@ -55,18 +50,15 @@ def token_stats(adapter: ModelAdapter, model: PreTrainedModel, questions: Sequen
     Returns:
         For each example, one :class:`PieceStats` per piece, in order.
     """
-    tokenizer = adapter.tokenizer
-    ids = [piece_ids(tokenizer, ps) for ps in pieces]
-    targets = [[t for p in ex for t in p] + [tokenizer.eos_token_id] for ex in ids]
-    scores = adapter.token_scores(model, [context(q, []) for q in questions], targets,
+    split = [adapter.piece_targets(ps) for ps in pieces]
+    targets = [ids + [adapter.tokenizer.eos_token_id] for ids, _ in split]
+    scores = adapter.token_scores(model, [Prompt(q) for q in questions], targets,
                                   max_source_len, batch_size, progress, desc="scoring pieces")
     out: list[list[PieceStats]] = []
-    for ex_ids, sc in zip(ids, scores, strict=True):
-        pos, stats = 0, []
-        for p in ex_ids:
-            stats.append(PieceStats(sc.entropy[pos : pos + len(p)].copy(), sc.nll[pos : pos + len(p)].copy()))
-            pos += len(p)
-        out.append(stats)
+    for ps, (_, owners), sc in zip(pieces, split, scores, strict=True):
+        owner = np.asarray(owners, dtype=np.int64)  # (T,) piece of each token
+        out.append([PieceStats(sc.entropy[: len(owner)][owner == k].copy(),
+                               sc.nll[: len(owner)][owner == k].copy()) for k in range(len(ps))])
     return out
 
 
@@ -90,7 +82,7 @@ class PieceScorer:
     def stats(self, questions: Sequence[str], pieces: Sequence[Sequence[str]]) -> list[list[PieceStats]]:
         """Token statistics of every piece, computed once and then read from the cache."""
         key = {"scorer": self.identity, "max_source_len": self.max_source_len,
-               "data": cache_key([list(questions), [list(p) for p in pieces]]), "version": 1}
+               "data": cache_key([list(questions), [list(p) for p in pieces]]), "version": 2}
 
         def build(out: Path) -> None:
             stats = token_stats(self.adapter, self.model, questions, pieces,

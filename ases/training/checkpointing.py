@@ -30,10 +30,21 @@ def check_checkpoint(path: Path, module: torch.nn.Module) -> None:
     problems += [f"{k} {tuple(state[k].shape)} vs {tuple(v.shape)} here" for k, v in ours.items()
                  if k in state and tuple(state[k].shape) != tuple(v.shape)]
     if problems:
+        lora = ""
+        if _has_lora(state) and not _has_lora(ours):
+            lora = " It holds LoRA adapters: set model.lora as its run did."
+        elif _has_lora(ours) and not _has_lora(state):
+            lora = " It was trained without LoRA: set model.lora=null."
         raise ValueError(f"{path} holds weights of another model or tokenizer than this config "
                          f"builds: {'; '.join(problems[:4])}"
                          + (f"; and {len(problems) - 4} more" if len(problems) > 4 else "")
-                         + ". Use the overrides the checkpoint's run was made with (its run.json).")
+                         + ". Use the overrides the checkpoint's run was made with (its run.json)."
+                         + lora)
+
+
+def _has_lora(state: dict) -> bool:
+    """Whether a state dict holds LoRA adapter weights (``peft`` names them ``lora_A``/``lora_B``)."""
+    return any(".lora_A." in key for key in state)
 
 
 class StopOnNonFiniteLoss(L.Callback):

@@ -28,10 +28,13 @@ def snapshot(resolved: dict) -> dict:
 
 
 def differences(a: dict, b: dict) -> list[str]:
-    """``key: old -> new`` for every leaf that differs."""
+    """``key: old -> new`` for every leaf that differs. A key the old config lacks and the
+    new one sets to null or false (a setting added since, switched off) is no difference."""
     fa, fb = flatten(a), flatten(b)
     return [f"{k}: {fa.get(k, '<absent>')!r} -> {fb.get(k, '<absent>')!r}"
-            for k in sorted(set(fa) | set(fb)) if fa.get(k, "<absent>") != fb.get(k, "<absent>")]
+            for k in sorted(set(fa) | set(fb))
+            if fa.get(k, "<absent>") != fb.get(k, "<absent>")
+            and not (k not in fa and (fb[k] is None or fb[k] is False))]
 
 
 def _plain(overrides: list[str]) -> list[str]:

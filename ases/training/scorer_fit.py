@@ -14,6 +14,7 @@ from transformers import PreTrainedModel
 from ases.decoding.settings import DecodeSettings
 from ases.models.adapter import ModelAdapter
 from ases.models.factory import build_model
+from ases.models.lora import merged
 from ases.models.spec import ModelSpec
 from ases.paths.rows import Pieced, whole_rows
 from ases.paths.single import SingleModelPath
@@ -27,7 +28,8 @@ def fit_scorer(spec: ModelSpec, adapter: ModelAdapter, task: Task,
                train: Sequence[Pieced], val: Sequence[Pieced],
                make_datamodule: Callable[..., RowsDataModule], make_trainer: Callable[..., L.Trainer],
                optim: dict, seed: int) -> PreTrainedModel:
-    """Trains a fresh seq2seq model on question → whole CoT and returns its best weights.
+    """Trains a fresh seq2seq model on question → whole CoT and returns its best weights
+    (with ``spec.lora``: LoRA adapters, merged into the weights of the returned model).
 
     Args:
         spec: the model to build (the run's own model choice).
@@ -57,4 +59,5 @@ def fit_scorer(spec: ModelSpec, adapter: ModelAdapter, task: Task,
             module.load_state_dict(state["state_dict"])
         else:
             log.warning("the scorer saw no validation: using its last weights")
-    return module.model.cpu().eval()
+    # a LoRA scorer is saved (save_pretrained) and read back as a plain model: adapters merged
+    return merged(module.model).cpu().eval()

@@ -20,17 +20,35 @@ from hydra.core.override_parser.types import Override
 log = logging.getLogger(__name__)
 
 
+def _key(override: str) -> str:
+    return override.lstrip("+~").split("=", 1)[0]
+
+
+def _with(cell: list[str], changes: list[str]) -> list[str]:
+    """``cell`` with ``changes``: an override of a key the cell sets replaces it."""
+    keys = {_key(c) for c in changes}
+    return [o for o in cell if _key(o) not in keys] + list(changes)
+
+
 def _is_seg_override(override: str) -> bool:
     key = override.lstrip("+~").split("=", 1)[0]
     return key == "seg" or key.startswith(("seg.", "seg@", "seg/"))
 
 
 class GridSweeper(BasicSweeper):
-    """Runs the Cartesian product of the sweep lists, each distinct cell once."""
+    """Runs the Cartesian product of the sweep lists, each distinct cell once, then the
+    ``extra`` cells (``hydra.sweeper.extra``: strings of overrides, each applied to the
+    grid's first cell), e.g. one decoder-only student per path beside a T5 grid."""
+
+    def __init__(self, max_batch_size: int | None = None, params: dict[str, str] | None = None,
+                 extra: list[str] | None = None) -> None:
+        super().__init__(max_batch_size=max_batch_size, params=params)
+        self.extra = [str(cell) for cell in (extra or [])]
 
     def split_arguments(self, overrides: list[Override],  # type: ignore[override]
                         max_batch_size: int | None) -> list[list[list[str]]]:
         cells = BasicSweeper.split_arguments(overrides, None)[0]
+        cells += [_with(cells[0], cell.split()) for cell in self.extra]
         kept, seen = [], set()
         for cell in cells:
             key = self.cell_key(cell)

@@ -8,28 +8,30 @@ from ases.data.example import Example
 from ases.load import Run
 from ases.segment.base import AS, ES, SegmentedCoT
 from ases.segment.scorer import token_stats
-from ases.text.context import add_tag, context
+from ases.text.context import Prompt, add_tag
 
 TYPES = (ES, AS)
 
 
 def _segment_jobs(run: Run, reference: Sequence[SegmentedCoT]) -> dict[str, list[tuple]]:
-    """Per model: (example index, tag, source, target ids, marker tokens to skip) per segment."""
-    tok, jobs = run.tokenizer, {}
+    """Per model: (example index, tag, prompt, target ids, marker tokens to skip) per
+    segment; the prompt shows the gold segments before it as training did (with their
+    tags on the tagged uni path)."""
+    adapter, jobs = run.adapter, {}
     for i, ref in enumerate(reference):
-        texts = [seg.text for seg in ref.segments]
+        shown = [add_tag(seg.tag, seg.text) if run.tagged else seg.text for seg in ref.segments]
         for k, seg in enumerate(ref.segments):
-            text_ids = tok(seg.text, add_special_tokens=False)["input_ids"]
-            ids = tok(add_tag(seg.tag, seg.text), add_special_tokens=False)["input_ids"] \
-                if run.tagged else text_ids
-            # SentencePiece never merges across white space: the text's tokens end the target.
+            text_ids = adapter.text_ids(seg.text)
+            ids = adapter.text_ids(shown[k])
+            # tokenizers split at white space: the text's tokens end the tagged target
             if ids[len(ids) - len(text_ids):] != text_ids:
                 raise ValueError(f"example {ref.qid}: the tagged target does not end in the "
                                  f"tokens of its text {seg.text!r}")
             if text_ids:
                 key = "model" if "model" in run.models else seg.tag.lower()
                 jobs.setdefault(key, []).append(
-                    (i, seg.tag, context(ref.question, texts[:k]), ids, len(ids) - len(text_ids)))
+                    (i, seg.tag, Prompt(ref.question, tuple(shown[:k])), ids,
+                     len(ids) - len(text_ids)))
     return jobs
 
 
