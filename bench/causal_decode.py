@@ -1,9 +1,10 @@
 """Decoding benchmarks of a decoder-only student (``model=tiny-causal``'s shape).
 
 The model: tiny-causal at random init whose segment marker and end token are set to win
-at about one step in 12 and one in 60 (calibrated on its own hidden states), so that it
-writes segments of many lengths and ends some texts early, as a trained student does; a
-step costs what it costs any model of this shape. (Training tiny-causal until it writes
+at about one step in 12 and one in 300 (calibrated on its own hidden states), so that it
+writes segments of many lengths and ends its texts after about 3.7 rounds (the default
+job's CoTs take 4.35: 3.35 segments and the stop), as a trained student does; a step
+costs what it costs any model of this shape. (Training tiny-causal until it writes
 well takes longer on a CPU than the whole benchmark.)
 
 ``decode_causal_vs_per_example``: ases' uni-path decoding (length-sorted batches, each
@@ -44,9 +45,12 @@ class CausalBench:
 
 
 def _calibrate(model, adapter, questions: list[str], rates: dict[int, float]) -> None:
-    """Sets the output rows of the tokens in ``rates`` (tied to their input embeddings) so
-    that each wins greedy decoding at about its rate, on hidden states of these questions
-    followed by the model's own greedy text."""
+    """Sets the output rows of the tokens in ``rates`` so that each wins greedy decoding at
+    about its rate, on hidden states of these questions followed by the model's own greedy
+    text. The output layer is untied from the input embeddings first (reading a marker
+    must not make the model write it again)."""
+    model.lm_head.weight = torch.nn.Parameter(model.lm_head.weight.detach().clone())
+    model.config.tie_word_embeddings = False
     prompts = [adapter.prompt_ids(Prompt(q)) for q in questions]
     with torch.inference_mode():
         hidden = []
@@ -67,7 +71,8 @@ def _calibrate(model, adapter, questions: list[str], rates: dict[int, float]) ->
             weight[token] = direction * scale
 
 
-def writer(n_train: int = 400, n_test: int = 96) -> CausalBench:
+def writer(n_train: int = 400, n_test: int = 96, segment_every: int = 12,
+           end_every: int = 300) -> CausalBench:
     """tiny-causal at random init, calibrated to write segments and end texts."""
     examples = generate_mwp(n_train + n_test, seed=0)
     train, test = examples[:n_train], examples[n_train:]
@@ -77,7 +82,7 @@ def writer(n_train: int = 400, n_test: int = 96) -> CausalBench:
     torch.manual_seed(0)
     model = build_model(SPEC, tokenizer).eval()
     _calibrate(model, adapter, [ex.question for ex in train[:32]],
-               {adapter.sep: 1 / 12, adapter.eos: 1 / 60})
+               {adapter.sep: 1 / segment_every, adapter.eos: 1 / end_every})
     return CausalBench(adapter, model, MWPTask(), [ex.question for ex in test])
 
 
@@ -120,8 +125,9 @@ def per_example(b: CausalBench, questions: list[str], settings: DecodeSettings) 
     return out
 
 
-def vs_per_example(b: CausalBench, n: int = 48, batch_size: int = 16,
+def vs_per_example(b: CausalBench, n: int = 96, batch_size: int = 64,
                    repeats: int = 3) -> Comparison:
+    """``batch_size``: the test loop's default (``datamodule.eval_batch_size``)."""
     questions = b.questions[:n]
     settings = DecodeSettings(max_new_tokens=48, max_rounds=6)
     fast, slow = batched(b, questions, settings, batch_size), per_example(b, questions, settings)

@@ -296,8 +296,10 @@ def test_the_carry_reads_only_what_is_new(learnt_uni, adapter):
 
     def after_first(next_prompt):
         carry = CacheCarry(adapter, learnt_uni, 128, 48)
-        first = carry([0], [Prompt(q)])[0]
+        first = carry([0, 1], [Prompt(q), Prompt(COTS[1].question)])[0]
         assert first == COTS[0].segments[0].text
+        carry.forget([1])  # a finished example's cache goes
+        assert list(carry.held) == [0]
         return carry._plan(0, next_prompt(first))
 
     held, feed = after_first(lambda first: Prompt(q, (first,)))

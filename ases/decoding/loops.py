@@ -94,6 +94,8 @@ def decode_iterative(adapter: ModelAdapter, model, questions: Sequence[str],
                 traces[i].stop_reason = STOP_RULE
             else:
                 still.append(i)
+        going = set(still)
+        write.forget([i for i in active if i not in going])
         active = still
     return traces
 
@@ -143,5 +145,7 @@ def decode_dual(adapter: ModelAdapter, es_model, as_model, questions: Sequence[s
                 else:
                     continue
                 done.add(i)
+        for kind in (ES, AS):
+            writers[kind].forget(sorted(done))
         active = [i for i in active if i not in done]
     return traces

@@ -128,6 +128,10 @@ class Writer(Protocol):
     def __call__(self, keys: Sequence[object], prompts: Sequence[Prompt],
                  must_write: bool = False) -> list[str]: ...
 
+    def forget(self, keys: Sequence[object]) -> None:
+        """These examples are finished: drop what is kept of them."""
+        ...
+
 
 class GenerateEach:
     """A :class:`Writer` that reads every prompt whole: one ``adapter.generate`` call a
@@ -144,3 +148,6 @@ class GenerateEach:
                  must_write: bool = False) -> list[str]:
         return self.adapter.generate(self.model, prompts, *self.args, must_write=must_write,
                                      **self.settings)
+
+    def forget(self, keys: Sequence[object]) -> None:
+        """Nothing is kept between calls."""

@@ -132,6 +132,11 @@ class CacheCarry:
             texts.append(text)
         return texts
 
+    def forget(self, keys: Sequence[object]) -> None:
+        """Drops the caches of finished examples."""
+        for key in keys:
+            self.held.pop(key, None)
+
     def _decode(self, plans: list[tuple[_Held, list[int]]],
                 blank_ids: torch.Tensor | None) -> list[list[int]]:
         device = self.model.device
