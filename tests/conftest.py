@@ -238,14 +238,16 @@ DDP_CELL = ["trainer=ddp_cpu", "seg=location", "path=dual", "debug=fast", "train
 """The dual path on 2 gloo processes: both models trained under DDP, test decoding sharded."""
 
 
-@in_background("ddp_grid", seconds=90)
+@in_background("ddp_grid", seconds=130)
 def _ddp_grid(folder: Path) -> Sweep:
-    done = ases_cli("-m", *DDP_CELL, "seed=0,1", f"hydra.sweep.dir={folder / 'sweep'}")
+    done = ases_cli("-m", *DDP_CELL, "seed=0,1", "hydra.sweeper.extra=['model=tiny-causal']",
+                    f"hydra.sweep.dir={folder / 'sweep'}")
     return Sweep(folder / "sweep", Path(_SESSION_ENV["ASES_CACHE_DIR"]), done)
 
 
 @pytest.fixture(scope="session")
 def ddp_grid(_background) -> Sweep:
-    """``python -m ases.run -m <DDP_CELL> seed=0,1``: two DDP jobs in a row; job 1 is the
-    DDP resume test's uninterrupted run."""
+    """``python -m ases.run -m <DDP_CELL> seed=0,1``, then the same cell with
+    ``model=tiny-causal``: three DDP jobs in a row; job 1 is the DDP resume test's
+    uninterrupted run."""
     return _background["ddp_grid"].result()

@@ -175,11 +175,11 @@ def test_tagged_uni_counts_only_the_text_tokens(runs, reference):
                                  rc=dataclasses.replace(run.rc, tagged=True))
     assert tagged.tagged and not run.tagged
     ref, pairs = segmented[0], []
-    texts = [s.text for s in ref.segments]
+    shown = [add_tag(s.tag, s.text) for s in ref.segments]  # the prompts show tags, as in training
     for k, seg in enumerate(ref.segments):
         marker = len(run.tokenizer(TAG_MARKERS[seg.tag], add_special_tokens=False)["input_ids"])
         pairs.append((seg.tag, _hand_nll(run.models["model"], run.tokenizer,
-                                         context(ref.question, texts[:k]), add_tag(seg.tag, seg.text), marker)))
+                                         context(ref.question, shown[:k]), shown[k], marker)))
     result = gold_nll(tagged, segmented, examples, progress=False)
     _check(result, _by_type(pairs))
     plain = gold_nll(run, segmented, examples, progress=False)

@@ -105,12 +105,16 @@ def test_smoke_grid_runs_every_cell_once_and_reports(smoke_sweep):
     sweep, cache, done = smoke_sweep
     assert done.returncode == 0, done.stderr[-3000:]
     runs = _runs(sweep)
-    # 2 tasks x (baseline + 4 segmenters x {uni, dual}): the baseline is not run per segmenter
-    assert len(runs) == 18
+    # 2 tasks x (baseline + 4 segmenters x {uni, dual}): the baseline is not run per
+    # segmenter; then the 3 extra decoder-only cells (one per path)
+    assert len(runs) == 21
     cells = [tuple(sorted(r["cell"].items(), key=str)) for r in runs.values()]
-    assert len(set(cells)) == 18
+    assert len(set(cells)) == 21
     assert {r["status"] for r in runs.values()} == {"completed"}
-    assert sum(r["cell"]["path"] == "seq2seq" and r["cell"]["seg"] is None for r in runs.values()) == 2
+    assert sum(r["cell"]["path"] == "seq2seq" and r["cell"]["seg"] is None for r in runs.values()) == 3
+    causal = sorted((r["cell"]["path"], r["cell"]["seg"]) for r in runs.values()
+                    if r["cell"]["model"] == "tiny-causal")
+    assert causal == [("dual", "location"), ("seq2seq", None), ("uni", "location")]
     for name in runs:
         metrics = json.loads((sweep / name / "metrics.json").read_text())
         assert metrics["test/n"] == 16
@@ -120,7 +124,7 @@ def test_smoke_grid_runs_every_cell_once_and_reports(smoke_sweep):
     rep = _report(str(sweep), "--out", str(out))
     assert rep.returncode == 0, rep.stderr[-2000:]
     rows = json.loads((out / "report.json").read_text())
-    assert len(rows) == 18 and all(r["status"] == "ok" for r in rows)
+    assert len(rows) == 21 and all(r["status"] == "ok" for r in rows)
     text = (out / "report.md").read_text()
     assert "Baseline → AS-ES" in text and text.count("| mwp |") >= 9
 
@@ -130,7 +134,8 @@ def _broken_grid(folder: Path):
     """Each job through submitit (its own process); the cell with β = -1 fails."""
     sweep = folder / "sweep"
     done = ases_cli("-m", "experiment=smoke", "hydra/launcher=submitit_local", "task=mwp",
-                    "path=uni", "seg=location", "seg.beta=1.0,-1,1.4", f"hydra.sweep.dir={sweep}")
+                    "path=uni", "seg=location", "seg.beta=1.0,-1,1.4", "hydra.sweeper.extra=[]",
+                    f"hydra.sweep.dir={sweep}")
     return sweep, done, _report(str(sweep), "--out", str(folder / "report"))
 
 
@@ -166,15 +171,18 @@ def test_a_submitit_grid_with_a_broken_cell_runs_the_others_and_reports_it(broke
 
 @pytest.mark.slow
 def test_two_ddp_jobs_in_a_row_train_both_dual_models(ddp_grid):
-    """Two DDP jobs (2 gloo processes each) of one basic-launcher sweep: the second starts
-    its own ranks again (Lightning's rank variables and process group from the first are
-    cleared). Each trains both dual models and writes the gathered predictions once."""
+    """Three DDP jobs (2 gloo processes each) of one basic-launcher sweep, the third with
+    a decoder-only pair: each job starts its own ranks again (Lightning's rank variables and
+    process group from the one before are cleared). Each trains both dual models and
+    writes the gathered predictions once."""
     sweep, _, done = ddp_grid
     assert done.returncode == 0, done.stderr[-3000:]
     runs = _runs(sweep)
-    assert sorted(runs) == ["0_mwp-location-dual", "1_mwp-location-dual"]  # no child sweeps
+    assert sorted(runs) == ["0_mwp-location-dual", "1_mwp-location-dual",
+                            "2_mwp-location-dual-tiny-causal"]  # no child sweeps
     assert all(r["status"] == "completed" for r in runs.values())
-    assert [r["cell"]["seed"] for _, r in sorted(runs.items())] == [0, 1]
+    assert [(r["cell"]["seed"], r["cell"]["model"]) for _, r in sorted(runs.items())] == [
+        (0, "tiny"), (1, "tiny"), (0, "tiny-causal")]
     for name in runs:
         job = sweep / name
         assert (job / "train_ddp_process_1.log").is_file()  # its second rank ran this job
