@@ -16,7 +16,6 @@ it always decodes the prompt it is given.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ import torch
 from transformers import PreTrainedModel
 from transformers.cache_utils import DynamicCache
 
+from ases.models.greedy import cache_argument
 from ases.text.context import Prompt
 
 
@@ -48,13 +48,6 @@ class _Held:
         self.ids = self.ids[:n]
         self.keys = [k[:, :n] for k in self.keys]
         self.values = [v[:, :n] for v in self.values]
-
-
-def cache_argument(model: PreTrainedModel) -> str:
-    """The name of a model's cache argument: transformers >= 5.2x calls it ``cache``,
-    earlier 5.x releases ``past_key_values`` (a peft wrapper is looked through)."""
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
 
 
 def carries(model: PreTrainedModel) -> bool:
@@ -157,8 +150,7 @@ class CacheCarry:
             for layer in range(layers):
                 cache.update(self._stack(plans, layer, "keys", past),
                              self._stack(plans, layer, "values", past), layer)
-        seen = [len(h.ids) + len(f) for h, f in plans]  # tokens each row has read
-        ids = [h.ids + f for h, f in plans]
+        ids = [h.ids + f for h, f in plans]  # what each row has read
         for held, feed in plans:
             held.before = len(held.ids) + len(feed)  # its own tokens come after these
         wrote: list[list[int]] = [[] for _ in plans]
@@ -192,7 +184,7 @@ class CacheCarry:
                 mask, chosen = mask[keep], chosen[keep]
                 rows = [rows[s] for s in keep.tolist()]
                 blank = None if blank is None else blank[keep]
-            step_pos = torch.tensor([[seen[r] + len(wrote[r]) - 1] for r in rows], device=device)
+            step_pos = torch.tensor([[len(ids[r]) + len(wrote[r]) - 1] for r in rows], device=device)
             step_ids = chosen[:, None]
             mask = torch.cat([mask, torch.ones((len(rows), 1), dtype=mask.dtype, device=device)], 1)
         return wrote

@@ -50,6 +50,14 @@ def plain_greedy(model: PreTrainedModel, num_beams: int) -> bool:
             and neutral_generation(model))
 
 
+def cache_argument(model: PreTrainedModel) -> str:
+    """The name of a model's cache argument: transformers >= 5.2x calls it ``cache``,
+    earlier 5.x releases ``past_key_values``. A LoRA model (peft) passes its keywords on to
+    the model it wraps: that one is asked."""
+    inner = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "cache" if "cache" in inspect.signature(inner.forward).parameters else "past_key_values"
+
+
 class _ForwardSteps:
     """The generic decoder step: the model's own forward with an ``EncoderDecoderCache``
     (any encoder-decoder)."""
@@ -58,11 +66,7 @@ class _ForwardSteps:
                  attention_mask: torch.Tensor) -> None:
         self.model, self.hidden, self.mask = model, encoded, attention_mask
         self.cache = EncoderDecoderCache(DynamicCache(), DynamicCache())  # filled in place
-        # transformers >= 5.2x names the argument ``cache``; earlier 5.x ``past_key_values``.
-        # A LoRA model (peft) passes its keywords on to the model it wraps: ask that one.
-        inner = model.get_base_model() if hasattr(model, "get_base_model") else model
-        self.cache_arg = ("cache" if "cache" in inspect.signature(inner.forward).parameters
-                          else "past_key_values")
+        self.cache_arg = cache_argument(model)
 
     def step(self, ids: torch.Tensor) -> torch.Tensor:
         out = self.model(encoder_outputs=BaseModelOutput(last_hidden_state=self.hidden),
