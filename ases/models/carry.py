@@ -12,6 +12,11 @@ each call stacks the examples it is asked for, left-padded, into one batch. Wher
 differs from what the cache holds (the model passed, a tagged segment was re-written, a
 prompt was cut), the carry drops the tokens that differ and reads the prompt's instead, so
 it always decodes the prompt it is given.
+
+A call's batch cache keeps room for what the call will read and write (no copy of the
+cache per step), and Llama-family models (Llama, SmolLM2, Qwen2) step through
+:mod:`ases.models.llama_lean`, their own modules without the forward's bookkeeping,
+checked once per model against the forward.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from dataclasses import dataclass, field
 
 import torch
 from transformers import PreTrainedModel
-from transformers.cache_utils import DynamicCache
+from transformers.cache_utils import DynamicCache, DynamicLayer
 
+from ases.models import llama_lean
 from ases.models.greedy import cache_argument
 from ases.text.context import Prompt
 
@@ -48,6 +54,39 @@ class _Held:
         self.ids = self.ids[:n]
         self.keys = [k[:, :n] for k in self.keys]
         self.values = [v[:, :n] for v in self.values]
+
+
+class _Room(DynamicLayer):
+    """A cache layer that keeps room for ``room`` more tokens after what its first update
+    holds and writes later keys and values into it: a plain ``DynamicLayer`` concatenates,
+    which copies the whole cache of every layer at every step. A call of
+    :meth:`CacheCarry._decode` reads its feed and writes ``max_new_tokens`` at most: that is
+    its room."""
+
+    def __init__(self, room: int) -> None:
+        super().__init__()
+        self.room, self.length = room, 0
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args, **kwargs
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        n = key_states.shape[-2]
+        if not self.is_initialized:
+            self.device, self.is_initialized = key_states.device, True
+            b, h, _, d = key_states.shape
+            self._keys = key_states.new_empty((b, h, n + self.room, d))
+            self._values = value_states.new_empty((b, h, n + self.room, value_states.shape[-1]))
+        self._keys[:, :, self.length : self.length + n] = key_states
+        self._values[:, :, self.length : self.length + n] = value_states
+        self.length += n
+        self.keys = self._keys[:, :, : self.length]
+        self.values = self._values[:, :, : self.length]
+        return self.keys, self.values
+
+    def batch_select_indices(self, indices: torch.Tensor) -> None:
+        if self.is_initialized:
+            self._keys, self._values = self._keys[indices], self._values[indices]
+            self.keys = self._keys[:, :, : self.length]
+            self.values = self._values[:, :, : self.length]
 
 
 def carries(model: PreTrainedModel) -> bool:
@@ -145,6 +184,7 @@ class CacheCarry:
             new[b, width - len(feed) :] = torch.tensor(feed, device=device)
             positions[b, width - len(feed) :] = torch.arange(len(held.ids), len(held.ids) + len(feed))
         cache = DynamicCache()
+        cache.layer_class_to_replicate = lambda: _Room(width + self.max_new_tokens)
         if past:
             layers = len(next(h.keys for h, _ in plans if h.keys))
             for layer in range(layers):
@@ -157,11 +197,16 @@ class CacheCarry:
         rows = list(range(n))  # batch slot -> example
         ends = torch.tensor(self.ends, device=device)
         blank = None if blank_ids is None else torch.ones(n, dtype=torch.bool, device=device)
+        lean = (llama_lean.supports(self.model)
+                and llama_lean.matches(self.model, ids[:2], self.adapter.pad, self.cache_arg))
         step_ids, step_pos = new, positions
         for step in range(self.max_new_tokens):
-            out = self.model(input_ids=step_ids, attention_mask=mask, position_ids=step_pos,
-                             use_cache=True, logits_to_keep=1, **{self.cache_arg: cache})
-            logits = out.logits[:, -1].float()  # (b, V)
+            if lean:
+                logits = llama_lean.step(self.model, step_ids, step_pos, mask, cache).float()
+            else:
+                out = self.model(input_ids=step_ids, attention_mask=mask, position_ids=step_pos,
+                                 use_cache=True, logits_to_keep=1, **{self.cache_arg: cache})
+                logits = out.logits[:, -1].float()  # (b, V)
             if step < self.min_new_tokens:
                 logits[:, ends] = -float("inf")
             if blank is not None and bool(blank.any()):
