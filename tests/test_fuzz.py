@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from ases.data.example import Example
 from ases.tasks.mwp import MWPTask
-from ases.tasks.mwp.answer import extract_answer, find_answers, normalize_number
+from ases.tasks.mwp.answer import (
+    extract_answer,
+    extract_flexible,
+    find_statements,
+    normalize_number,
+    read_value,
+)
 from ases.tasks.report.normality import (
     NORMAL_CUES,
     LexiconNormalDetector,
@@ -319,10 +325,11 @@ def test_split_tag_never_crashes_and_untagged_text_is_only_stripped(text):
 def test_extract_answer_is_none_or_a_finite_number(text):
     value = extract_answer(text)
     assert value is None or (isinstance(value, float) and math.isfinite(value))
-    assert (value is None) == (
-        not find_answers(text) or normalize_number(find_answers(text)[-1]) is None
-    )
+    statements = find_statements(text)
+    assert (value is None) == (not statements or read_value(statements[-1][1]) is None)
     assert MWPTask().is_finished(text) == (value is not None)
+    loose = extract_flexible(text)
+    assert loose is None or (isinstance(loose, float) and math.isfinite(loose))
 
 
 @FUZZ
@@ -356,7 +363,8 @@ def written_numbers(draw) -> tuple[str, float]:
 def test_the_last_stated_answer_is_found(prefix, space, number, statement):
     written, value = number
     text = f"{prefix}{space}{statement}{written}."
-    assert extract_answer(text) == value, (text, find_answers(text))
+    assert extract_answer(text) == value, (text, find_statements(text))
+    assert extract_flexible(text) == value, text
     example = Example("q", "question", "cot", answer=written)
     assert MWPTask().judge(example, text)["correct"]
 

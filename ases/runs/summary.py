@@ -7,6 +7,7 @@ from pathlib import Path
 # (metric key, label, how to print it); the README explains each line.
 _LINES = (
     ("test/acc", "answer accuracy", "{:.1%}"),
+    ("test/acc_flexible", "answer accuracy, last number (flexible)", "{:.1%}"),
     ("test/format_rate", "answer stated (format rate)", "{:.1%}"),
     ("test/rouge1", "ROUGE-1 F1", "{:.4f}"),
     ("test/rouge2", "ROUGE-2 F1", "{:.4f}"),

@@ -9,7 +9,12 @@ import sacrebleu
 
 from ases.data.example import Example
 from ases.tasks.base import Task
-from ases.tasks.mwp.answer import extract_answer, normalize_number, numbers_equal
+from ases.tasks.mwp.answer import (
+    extract_answer,
+    extract_flexible,
+    normalize_number,
+    numbers_equal,
+)
 from ases.tasks.mwp.equations import find_equations, first_wrong_round
 from ases.text.pieces import split_english
 
@@ -37,10 +42,13 @@ class MWPTask(Task):
         return extract_answer(text) is not None
 
     def judge(self, example: Example, generated: str) -> dict:
-        """The predicted answer and whether it equals the gold one numerically."""
-        pred = extract_answer(generated)
+        """The predicted answer (strict: the last answer statement; flexible: the last
+        number anywhere) and whether each equals the gold one numerically."""
+        pred, loose = extract_answer(generated), extract_flexible(generated)
         gold = normalize_number(example.answer)
-        return {"pred_answer": pred, "gold_answer": gold, "correct": numbers_equal(pred, gold)}
+        return {"pred_answer": pred, "pred_answer_flexible": loose, "gold_answer": gold,
+                "correct": numbers_equal(pred, gold),
+                "correct_flexible": numbers_equal(loose, gold)}
 
     def diagnose(self, example: Example, segments: list[str]) -> dict:
         """The round of the first wrong intermediate number (None: none wrong), where the
@@ -57,13 +65,16 @@ class MWPTask(Task):
 
     def metrics(self, examples: Sequence[Example], generated: Sequence[str],
                 judged: Sequence[dict]) -> dict[str, float]:
-        """``test/acc``, ``test/format_rate``, corpus ``test/bleu`` against the gold CoT, and
-        ``test/acc_steps_<k>``: accuracy over the problems with k reasoning steps."""
+        """``test/acc`` (strict), ``test/acc_flexible`` (the last number anywhere, as
+        lm-evaluation-harness' ``flexible-extract``), ``test/format_rate``, corpus
+        ``test/bleu`` against the gold CoT, and ``test/acc_steps_<k>``: accuracy over the
+        problems with k reasoning steps."""
         n = max(len(judged), 1)
         refs = [" ".join(self.pieces(ex.cot)) for ex in examples]
         bleu = sacrebleu.corpus_bleu(list(generated), [refs]).score if examples else 0.0
         out = {
             "test/acc": sum(j["correct"] for j in judged) / n,
+            "test/acc_flexible": sum(j["correct_flexible"] for j in judged) / n,
             "test/format_rate": sum(j["pred_answer"] is not None for j in judged) / n,
             "test/bleu": bleu,
         }
