@@ -77,7 +77,9 @@ def load(rc: RunConfig, task: Task) -> tuple[Splits, list[str]]:
 # -- prepare ---------------------------------------------------------------------------
 
 def prepare(task: Task, splits: Splits) -> tuple[Splits, dict[str, float]]:
-    """The splits as the model sees them (``Task.prepare``, e.g. γ for reports)."""
+    """The splits as the model sees them (``Task.adapt`` on the train split, then
+    ``Task.prepare``, e.g. γ for reports)."""
+    task.adapt(splits.train)
     (train, prepared), (val, _), (test, _) = (task.prepare(x) for x in (splits.train, splits.val, splits.test))
     return Splits(train, val, test, splits.skipped), prepared
 

@@ -219,3 +219,17 @@ def test_accuracy_by_steps():
 ])
 def test_values_as_docs_grading_lists_them(written, value):
     assert read_value(written) == value
+
+
+def test_every_gsm8k_gold_cot_reads_as_its_answer(gsm8k_dir):
+    """The gold side stays strict: all of GSM8K's CoTs ("#### N") read as their answer,
+    strictly and flexibly."""
+    from ases.data.gsm8k import load_gsm8k
+
+    splits = load_gsm8k(str(gsm8k_dir))
+    examples = splits.train + splits.val + splits.test
+    assert len(examples) > 8000
+    for ex in examples:
+        gold = normalize_number(ex.answer)
+        assert numbers_equal(extract_answer(ex.cot), gold), (ex.qid, ex.cot[-60:], ex.answer)
+        assert numbers_equal(extract_flexible(ex.cot), gold), (ex.qid, ex.cot[-60:])

@@ -28,7 +28,7 @@ from ases.tasks.report.normality import (
     split_sentences_zh,
 )
 from ases.text.context import COT_MARKER, TAG_MARKERS, add_tag, context, join_segments, split_tag
-from ases.text.pieces import _EN_ABBREV, attach_short, split_english
+from ases.text.pieces import _EN_ABBREV, attach_short, split_english, split_report_en
 from ases.text.pieces_zh import (
     _BARE_ITEM,
     _DELIMS,
@@ -125,6 +125,41 @@ _CLAUSE_EN = st.tuples(
 def test_split_english_gives_back_clauses_written_one_after_another(parts):
     cot = "".join(clause + space for clause, space in parts)
     assert split_english(cot) == [clause for clause, _ in parts]
+
+
+# --- English report splitter (ases/text/pieces.py) ----------------------------------------
+
+_REPORT_EN_BITS = [
+    *_SPACE_CHARS, ".", ",", ";", "1.", "2)", "(3)", "12.", "8 mm", "1.2 x 0.8 cm", "SUVmax 5.6",
+    "e.g.", "approx.", "i.e.", "vs.", "No pleural effusion.", "Stable nodule,", "\n2. ", "3) ",
+]
+REPORT_EN_TEXT = st.one_of(_TEXT, _mixed(_REPORT_EN_BITS), st.text("12.)(x cm\n ,;ab", max_size=30))
+
+
+@FUZZ
+@given(REPORT_EN_TEXT, st.integers(0, 6))
+def test_split_report_en_loses_and_invents_no_text(text, min_words):
+    pieces = split_report_en(text, min_words)
+    assert all(p and p == p.strip() for p in pieces)
+    assert " ".join(pieces).split() == text.split()
+    assert all("\n" not in p for p in pieces)
+
+
+_MEASURE = st.sampled_from(["8 mm", "1.2 x 0.8 cm", "2.3 x 1.8 x 1.5 cm", "SUVmax 5.6",
+                            "approx. 2 cm", "e.g. 3.5", "(SUVmax 12.0)"])
+_CLAUSE_REPORT = st.tuples(
+    st.lists(st.one_of(_WORD, _MEASURE), min_size=1, max_size=5).map(" ".join),
+    st.sampled_from(list(".?!,;")),
+).map("".join)
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.sampled_from(["", "1. ", "2) ", "(3) ", "10. "]), _CLAUSE_REPORT,
+                          st.sampled_from([" ", "  ", "\n", "\t"])), min_size=1, max_size=8))
+def test_split_report_en_gives_back_items_with_their_numbers(parts):
+    """Numbered items and measurements written one after another come back as written."""
+    text = "".join(item + clause + space for item, clause, space in parts)
+    assert split_report_en(text) == [item + clause for item, clause, _ in parts]
 
 
 _PIECE_EN = st.one_of(

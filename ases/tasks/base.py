@@ -40,6 +40,11 @@ class Task(Protocol):
         already refuse an empty question or CoT."""
         return None
 
+    def adapt(self, train: Sequence[Example]) -> None:
+        """Settles what the task decides from the train split before anything else reads
+        it (the report task's language under ``task.lang=auto``). Default: nothing."""
+        return None
+
     def prepare(self, examples: Sequence[Example]) -> tuple[list[Example], dict[str, float]]:
         """The examples as the model sees them, with ``data/*`` numbers about the change
         (e.g. γ for reports: fewer normal findings sentences). Default: unchanged, none."""

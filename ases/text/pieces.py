@@ -4,6 +4,10 @@ English CoTs are cut after sentence ends (``.``, ``?``, ``!`` followed by white 
 at line breaks and after commas, but never inside a number: ``3.5``, ``$1,200`` and
 ``2:30`` stay whole. Every character of the CoT but white space lands in some piece, so
 ``" ".join(pieces)`` gives back the CoT up to white space.
+
+English reports (:func:`split_report_en`) are cut the same way, and a numbered item's
+marker (``1.``, ``2)``) stays with the item it opens: ``"1. Stable nodule. 2. No
+effusion."`` is two pieces.
 """
 
 from __future__ import annotations
@@ -40,6 +44,38 @@ def split_english(cot: str, min_words: int = 0) -> list[str]:
             pieces.append(chunk)
         start = match.end()
     tail = cot[start:].strip()
+    if tail:
+        pieces.append(tail)
+    return attach_short(pieces, min_words)
+
+
+# A numbered item's marker: "1." or "(2)" or "3)" alone, as a chunk before a cut.
+_ITEM = re.compile(r"\(?\d{1,2}[.)]")
+
+
+def split_report_en(text: str, min_words: int = 0) -> list[str]:
+    """Cuts an English report (findings or impression) into pieces, as :func:`split_english`
+    does, with every numbered item's marker kept in front of its item.
+
+    Args:
+        text: the report text.
+        min_words: a shorter piece is attached to a neighbour (see :func:`attach_short`).
+
+    Returns:
+        The pieces, stripped, in order: ``" ".join(pieces) == " ".join(text.split())``.
+    """
+    pieces: list[str] = []
+    start = 0
+    for match in _EN_CUT.finditer(text):
+        chunk = text[start : match.start()].strip()
+        if chunk and "\n" not in match.group() and _EN_ABBREV.search(chunk):
+            continue  # "approx. 2 cm": not a cut
+        if _ITEM.fullmatch(chunk) and "\n" not in match.group():
+            continue  # "2." opens the item after it
+        if chunk:
+            pieces.append(chunk)
+        start = match.end()
+    tail = text[start:].strip()
     if tail:
         pieces.append(tail)
     return attach_short(pieces, min_words)

@@ -1,1 +1,2 @@
-"""Report generation (findings → impression): normality, γ, ROUGE/BLEU, the PET task."""
+"""Report generation (findings → impression) in Chinese or English: normality, γ, ROUGE/BLEU,
+the general report task and the PET task."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -176,43 +177,47 @@ def _rank(seed_key: str, index: int) -> str:
 
 
 def apply_gamma(
-    findings: str, gamma: float, detector: NormalityDetector, seed_key: str
+    findings: str, gamma: float, detector: NormalityDetector, seed_key: str,
+    split: Callable[[str], list[str]] = split_sentences_zh, joiner: str = "",
 ) -> tuple[str, dict]:
     """Keeps every abnormal sentence and a fraction ``gamma`` of the normal ones.
 
     ``round(gamma * n_normal)`` normal sentences survive (Python's ``round``: halves go
     to the even number). Which ones is fixed by ``seed_key`` (a report's id): the normal
     sentences with the smallest SHA-256 of ``(seed_key, sentence index)``. The kept
-    sentences stay in their original order and are joined with nothing.
+    sentences stay in their original order and are joined with ``joiner``.
 
     Args:
         findings: the findings text.
         gamma: share of normal sentences kept, in [0, 1].
         detector: decides which sentences are normal.
         seed_key: fixes the choice; the same key always keeps the same sentences.
+        split: the findings' sentences (Chinese: :func:`split_sentences_zh`, which drops
+            white space; English: ``split_sentences_en``, which keeps it).
+        joiner: what goes between two kept sentences (``""`` Chinese, ``" "`` English).
 
     Returns:
-        The reduced findings (white space dropped, as in :func:`split_sentences_zh`) and
-        ``{"n_sentences", "n_normal", "n_kept_normal", "chars_before", "chars_after"}``,
-        where the character counts are of the white-space-free text before and after.
+        The reduced findings and ``{"n_sentences", "n_normal", "n_kept_normal",
+        "chars_before", "chars_after"}``, where the character counts are of the
+        sentences joined before and after.
 
     Raises:
         ValueError: ``gamma`` is not a number in [0, 1].
     """
     if not isinstance(gamma, (int, float)) or math.isnan(gamma) or not 0.0 <= gamma <= 1.0:
         raise ValueError(f"task.gamma must be in [0, 1], got {gamma!r}")
-    sentences = split_sentences_zh(findings)
+    sentences = split(findings)
     normal = [i for i, s in enumerate(sentences) if detector.is_normal(s)]
     n_keep = round(gamma * len(normal))
     kept_normal = set(sorted(normal, key=lambda i: _rank(seed_key, i))[:n_keep])
     normal_set = set(normal)
     kept = [s for i, s in enumerate(sentences) if i not in normal_set or i in kept_normal]
-    text = "".join(kept)
+    text = joiner.join(kept)
     stats = {
         "n_sentences": len(sentences),
         "n_normal": len(normal),
         "n_kept_normal": n_keep,
-        "chars_before": sum(len(s) for s in sentences),
+        "chars_before": len(joiner.join(sentences)),
         "chars_after": len(text),
     }
     return text, stats
