@@ -127,6 +127,13 @@ def test_smoke_grid_runs_every_cell_once_and_reports(smoke_sweep):
     assert len(rows) == 21 and all(r["status"] == "ok" for r in rows)
     text = (out / "report.md").read_text()
     assert "Baseline → AS-ES" in text and text.count("| mwp |") >= 9
+    # every MWP AS-ES cell (8 on T5, 2 decoder-only) against its model's baseline, seed 0
+    paired = [r for r in rows if r["paired"]]
+    assert len(paired) == 10 and all(r["task"] == "mwp" for r in paired)
+    assert all(r["paired"]["seeds"] == [0] and r["paired"]["n_problems"] == 16 for r in paired)
+    assert text.count("| mwp | `mwp-") == 10
+    for png in ("cells_mwp.png", "cells_pet.png", "paired_mwp.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @in_background("broken_grid", seconds=60)

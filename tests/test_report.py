@@ -13,8 +13,9 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def make_run(root, name, *, task="mwp", seg="entropy", path="uni", beta=1.4, gamma=None,
-             seed=0, metrics=None, status="completed", error=None):
-    """A run directory as the pipeline leaves it; ``metrics=None`` writes no metrics.json."""
+             seed=0, metrics=None, status="completed", error=None, correct=None):
+    """A run directory as the pipeline leaves it; ``metrics=None`` writes no metrics.json,
+    ``correct`` (a list of 0/1 per test problem ``q0, q1, …``) a predictions.jsonl."""
     d = root / name
     d.mkdir(parents=True)
     if path == "seq2seq":
@@ -28,6 +29,10 @@ def make_run(root, name, *, task="mwp", seg="entropy", path="uni", beta=1.4, gam
     (d / "run.json").write_text(json.dumps(run))
     if metrics is not None:
         (d / "metrics.json").write_text(json.dumps(metrics))
+    if correct is not None:
+        (d / "predictions.jsonl").write_text("".join(
+            json.dumps({"qid": f"q{i}", "correct": bool(c), "correct_flexible": True}) + "\n"
+            for i, c in enumerate(correct)))
     return d
 
 
@@ -119,20 +124,29 @@ def test_plots_written_when_beta_and_gamma_vary(tmp_path):
     for gamma in (0.3, 0.7):
         make_run(tmp_path, f"pet_g{gamma}", task="pet", gamma=gamma, metrics={"test/rougeL": gamma})
     md, _ = report(tmp_path)
-    names = ["metric_vs_beta_mwp.png", "as_fraction_vs_beta_mwp.png", "metric_vs_gamma_pet.png"]
+    names = ["metric_vs_beta_mwp.png", "as_fraction_vs_beta_mwp.png", "metric_vs_gamma_pet.png",
+             "cells_mwp.png", "cells_pet.png"]
     for name in names:
         assert (tmp_path / "report" / name).read_bytes().startswith(PNG_MAGIC)
         assert f"]({name})" in md
     assert sorted(p.name for p in (tmp_path / "report").glob("*.png")) == sorted(names)
 
 
-def test_no_plots_when_beta_does_not_vary(tmp_path):
+def test_a_grid_whose_beta_does_not_vary_gets_its_cell_plot_only(tmp_path):
     for seed in (0, 1):
         make_run(tmp_path, f"uni_s{seed}", seed=seed, metrics={"test/acc": 0.5, "seg/as_fraction": 0.3})
     make_run(tmp_path, "dual", path="dual", metrics={"test/acc": 0.4})
     md, _ = report(tmp_path)
+    assert [p.name for p in (tmp_path / "report").glob("*.png")] == ["cells_mwp.png"]
+    assert "](cells_mwp.png)" in md and "metric_vs_beta" not in md
+
+
+def test_no_plots_without_a_completed_cell(tmp_path):
+    make_run(tmp_path, "dual", path="dual", status="failed", error="ValueError: boom",
+             metrics={"status": "failed", "error": "ValueError: boom"})
+    md, _ = report(tmp_path)
     assert not list((tmp_path / "report").glob("*.png"))
-    assert ".png" not in md and "None (no β or γ varies)." in md
+    assert ".png" not in md and "None (no completed cell)." in md
 
 
 def test_cli_out_and_metric(tmp_path, capsys):
@@ -178,3 +192,46 @@ def test_metric_of_a_task_is_the_one_its_runs_recorded_else_the_first_test_key()
     assert metric_of("qa", runs) == "test/em"  # a run written before runs recorded it
     assert metric_of("pet", runs) == "test/rougeL"  # recorded, not the first test/ key
     assert metric_of("qa", runs, "test/f1") == "test/f1"
+
+
+def test_paired_comparison_with_the_baseline_over_seeds_and_problems(tmp_path):
+    """Baseline right on 50 of 100 problems, uni on those and 30 more, dual on the
+    baseline's: uni's paired Δ is 0.3 with an interval above 0, dual's 0 with [0, 0]."""
+    base, better = [1] * 50 + [0] * 50, [1] * 80 + [0] * 20
+    for seed in (0, 1, 2):
+        make_run(tmp_path, f"b{seed}", path="seq2seq", seed=seed, metrics={"test/acc": 0.5},
+                 correct=base)
+        make_run(tmp_path, f"u{seed}", seed=seed, metrics={"test/acc": 0.8}, correct=better)
+        make_run(tmp_path, f"d{seed}", path="dual", seed=seed, metrics={"test/acc": 0.5},
+                 correct=base)
+    make_run(tmp_path, "lone", beta=2.0, seed=7, metrics={"test/acc": 0.9}, correct=better)
+    md, rows = report(tmp_path)
+    uni, dual = rows["mwp-entropy-uni-b1.4"]["paired"], rows["mwp-entropy-dual-b1.4"]["paired"]
+    assert (uni["n_seeds"], uni["n_problems"], uni["seeds"]) == (3, 100, [0, 1, 2])
+    assert uni["diff"] == pytest.approx(0.3) and 0.15 < uni["low"] < 0.3 < uni["high"] < 0.45
+    assert uni["verdict"] == "better than the baseline"
+    assert (dual["diff"], dual["low"], dual["high"]) == (0.0, 0.0, 0.0)
+    assert dual["verdict"] == "no clear difference"
+    assert rows["mwp-entropy-uni-b2"]["paired"] is None  # no seed shared with the baseline
+    assert rows["mwp-seq2seq"]["paired"] is None
+    iv = rows["mwp-seq2seq"]["interval"]
+    assert iv["mean"] == pytest.approx(0.5) and 0.35 < iv["low"] < 0.5 < iv["high"] < 0.65
+    assert "## Paired comparison with the baseline" in md
+    assert "| mwp | `mwp-entropy-uni-b1.4` | 3 | 100 | +0.3000 |" in md
+    for name in ("cells_mwp.png", "paired_mwp.png"):
+        assert (tmp_path / "report" / name).read_bytes().startswith(PNG_MAGIC)
+    again = report(tmp_path)[1]["mwp-entropy-uni-b1.4"]["paired"]
+    assert again == uni  # a fixed resampling seed: the same runs, the same interval
+
+
+def test_a_grid_without_per_problem_scores_still_gets_its_cell_plot(tmp_path):
+    for seed, value in enumerate([0.2, 0.3]):
+        make_run(tmp_path, f"p{seed}", task="pet", path="dual", seed=seed,
+                 metrics={"test/rougeL": value})
+        make_run(tmp_path, f"b{seed}", task="pet", path="seq2seq", seed=seed,
+                 metrics={"test/rougeL": value / 2})
+    md, rows = report(tmp_path)
+    assert all(r["paired"] is None and r["interval"] is None for r in rows.values())
+    assert "None: no AS-ES cell has per-problem scores" in md
+    assert (tmp_path / "report" / "cells_pet.png").read_bytes().startswith(PNG_MAGIC)
+    assert not (tmp_path / "report" / "paired_pet.png").exists()

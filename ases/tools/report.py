@@ -1,11 +1,13 @@
 """One report over many runs: cells (mean ± std over seeds), the best cell and the gain over
-the seq2seq baseline per task, the runs that failed, and plots against β and γ.
+the seq2seq baseline per task, each AS-ES cell's paired comparison with its baseline, the runs
+that failed, and plots: every cell with its interval, the paired differences, β and γ.
 
     ases-report outputs/multiruns/<time> [DIR ...] [--out OUT] [--metric KEY]
 
-Reads only ``run.json`` and ``metrics.json`` of the run directories at or under the DIRs, so it
-works on results copied back from a cluster. Writes ``report.md``, ``report.json`` and the
-plots into ``--out`` (default: ``report/`` in the first DIR).
+Reads ``run.json`` and ``metrics.json`` of the run directories at or under the DIRs, and
+``predictions.jsonl`` where the metric is scored per problem (:mod:`ases.tools.paired`), so
+it works on results copied back from a cluster. Writes ``report.md``, ``report.json`` and
+the plots into ``--out`` (default: ``report/`` in the first DIR).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from ases.runs.cells import RUN_FILE, cell_name
 from ases.runs.files import write_bytes_atomic, write_json_atomic, write_text_atomic
 from ases.runs.status import GROUP, find_runs, read_status
+from ases.tools.paired import interval, paired_difference, problem_scores
 
 ORDER = ("task", "data", "model", "gamma", "seg", "path", "beta")  # rows: baseline first (seg None)
 SAME_BASELINE = ("task", "data", "model", "gamma")  # fields a cell shares with its baseline
@@ -98,13 +101,32 @@ def summarize(runs: Sequence[dict], metric: str | None = None) -> list[dict]:
             # failed runs' errors first: the table shows the first one
             "errors": [r["error"] for s in ("failed", "incomplete") for r in members if r["status"] == s],
             "run_dirs": [r["dir"] for r in members],
+            # per-problem scores of the completed runs by seed (dropped before report.json)
+            "_scores": _scores_by_seed(done, m),
         })
     rows.sort(key=lambda r: tuple((r[k] is not None, r[k] if r[k] is not None else 0) for k in ORDER))
     for row in rows:
         base = baseline_of(row, rows)
         if base is not None and base is not row and row["mean"] is not None:
             row["delta"] = row["mean"] - base["mean"]
+        scores = row["_scores"]
+        row["interval"] = interval(list(scores.values())) if scores else None
+        row["paired"] = (paired_difference(scores, base["_scores"])
+                         if base is not None and base is not row and scores and base["_scores"]
+                         else None)
+    for row in rows:
+        del row["_scores"]
     return rows
+
+
+def _scores_by_seed(done: Sequence[dict], metric: str) -> dict:
+    """``{seed: {qid: score}}`` of the completed runs that record per-problem scores (the
+    first run of a repeated seed); empty when the metric has none."""
+    out: dict = {}
+    for r in done:
+        if r.get("seed") not in out and (scores := problem_scores(r["dir"], metric)) is not None:
+            out[r.get("seed")] = scores
+    return out
 
 
 def versus_baseline(rows: Sequence[dict]) -> list[tuple[dict | None, dict | None]]:
@@ -157,14 +179,68 @@ def plot(lines: dict[str, list[tuple]], xlabel: str, ylabel: str, title: str,
     return png.getvalue()
 
 
+def forest(points: Sequence[tuple[str, float, float, float]], xlabel: str, title: str,
+           zero: bool = False) -> bytes:
+    """A PNG: one row per (label, value, low, high), the value with its interval; a dashed
+    line at 0 when ``zero``."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 1.2 + 0.32 * len(points)))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ys = list(range(len(points)))[::-1]
+    for y, (_, value, low, high) in zip(ys, points, strict=True):
+        ax.errorbar([value], [y], xerr=[[value - low], [high - value]], fmt="o", capsize=3,
+                    color="tab:blue")
+    if zero:
+        ax.axvline(0.0, linestyle="--", linewidth=1, color="grey")
+    ax.set_yticks(ys, [label for label, *_ in points], fontsize=7)
+    ax.set(xlabel=xlabel, title=title)
+    ax.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=120)
+    return png.getvalue()
+
+
+def _cell_points(done: Sequence[dict]) -> list[tuple[str, float, float, float]]:
+    """Every completed cell's mean with its bootstrap interval over the test problems, or
+    ± its std over seeds where the task has no per-problem score."""
+    points = []
+    for r in done:
+        if r["interval"] is not None:
+            iv = r["interval"]
+            points.append((r["name"], iv["mean"], iv["low"], iv["high"]))
+        else:
+            spread = r["std"] or 0.0
+            points.append((r["name"], r["mean"], r["mean"] - spread, r["mean"] + spread))
+    return points
+
+
 def write_plots(rows: Sequence[dict], out: Path) -> list[str]:
-    """Writes the plots that have ≥ 2 distinct x values; returns their file names."""
+    """Writes every cell's metric with its interval and the paired differences (whenever a
+    task has a completed cell), and the β and γ plots that have ≥ 2 distinct x values;
+    returns their file names."""
     written = []
     for task in dict.fromkeys(r["task"] for r in rows):
         done = [r for r in rows if r["task"] == task and r["mean"] is not None]
         if not done:
             continue
-        metric, bases = done[0]["metric"], [r for r in done if r["path"] == BASELINE]
+        metric = done[0]["metric"]
+        how = ("95% bootstrap interval over test problems" if any(r["interval"] for r in done)
+               else "± std over seeds")
+        write_bytes_atomic(out / f"cells_{task}.png", forest(
+            _cell_points(done), metric, f"{task}: every cell's {metric} ({how})"))
+        written.append(f"cells_{task}.png")
+        paired = [(r["name"], r["paired"]["diff"], r["paired"]["low"], r["paired"]["high"])
+                  for r in done if r["paired"]]
+        if paired:
+            write_bytes_atomic(out / f"paired_{task}.png", forest(
+                paired, f"Δ {metric} vs baseline (paired, 95% interval)",
+                f"{task}: AS-ES cells against their baseline", zero=True))
+            written.append(f"paired_{task}.png")
+        bases = [r for r in done if r["path"] == BASELINE]
         hlines = [(f"{cell_name(b, with_seed=False)} (baseline)", b["mean"]) for b in bases]
         for name, x, y, by, hl in (
             (f"metric_vs_beta_{task}.png", "beta", "mean", ("seg", "path"), hlines),
@@ -230,11 +306,26 @@ def render_markdown(rows: Sequence[dict], runs: Sequence[dict], plots: Sequence[
                 f"`{top['name']}`" if top else "—", _txt(top and top["mean"]),
                 _txt(delta, "+.4f"), verdict]
         lines.append("| " + " | ".join(_txt(c) for c in cols) + " |")
+    lines += ["", "## Paired comparison with the baseline", "",
+              "Each AS-ES cell against the seq2seq baseline of its task, data, model and γ, run "
+              "against run on the same seeds and test problems: Δ is the mean per-problem "
+              "difference of the metric, with a 95% paired bootstrap interval over the problems "
+              "(2,000 resamples).", ""]
+    paired = [r for r in rows if r["paired"]]
+    if paired:
+        lines += ["| task | cell | seeds | problems | Δ | 95% interval | verdict |", "|" + "---|" * 7]
+        for r in paired:
+            pr = r["paired"]
+            lines.append(f"| {r['task']} | `{r['name']}` | {pr['n_seeds']} | {pr['n_problems']} | "
+                         f"{pr['diff']:+.4f} | [{pr['low']:+.4f}, {pr['high']:+.4f}] | {pr['verdict']} |")
+    else:
+        lines.append("None: no AS-ES cell has per-problem scores and a completed baseline on the "
+                     "same seeds (per problem: MWP's test/acc and test/acc_flexible).")
     bad = [r for r in runs if r["status"] != "completed"]
     lines += ["", f"## Failed or incomplete runs ({len(bad)})", ""]
     lines += [f"- `{r['dir']}`: {r['status']}: {_short(r['error'], 300)}" for r in bad] or ["None."]
     lines += ["", "## Plots", ""]
-    lines += [f"![{p}]({p})\n" for p in plots] or ["None (no β or γ varies)."]
+    lines += [f"![{p}]({p})\n" for p in plots] or ["None (no completed cell)."]
     return "\n".join(lines) + "\n"
 
 
