@@ -142,3 +142,14 @@ def test_easier_levels_are_whole_and_short(level, steps, biggest):
     assert data[0].qid == f"syn{level}-7-0"
     with pytest.raises(ValueError, match="data.level must be one of"):
         generate_mwp(1, 7, level=4)
+
+
+def test_data_level_reaches_the_generator_and_only_mwp_has_levels():
+    from ases.data.synthetic import load_synthetic
+    from ases.data.synthetic.report import generate_pet
+
+    splits = load_synthetic(generate_mwp, "mwp", 20, 4, 4, level=1)
+    assert all(ex.meta["level"] == 1 and ex.meta["steps"] == 2 for ex in splits.train)
+    assert load_synthetic(generate_mwp, "mwp", 5, 1, 1).train[0].meta["level"] == 3
+    with pytest.raises(ValueError, match="the pet generator has no levels"):
+        load_synthetic(generate_pet, "pet", 5, 1, 1, level=2)
