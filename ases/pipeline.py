@@ -35,7 +35,14 @@ from ases.runs.cache import cache_key
 from ases.runs.distributed import is_rank_zero
 from ases.runs.files import remove_stale_temps, write_json_atomic, write_jsonl_atomic
 from ases.segment import scorer
-from ases.segment.base import SegmentedCoT, Segmenter, check_beta, segment_all, summarize
+from ases.segment.base import (
+    SegmentedCoT,
+    Segmenter,
+    agreement,
+    check_beta,
+    segment_all,
+    summarize,
+)
 from ases.segment.scorer import PieceScorer, load_scorer
 from ases.tasks.base import Task
 from ases.training.checkpointing import (
@@ -101,16 +108,20 @@ def mean_tokens(tokenizer: PreTrainedTokenizerBase, texts: list[str]) -> float:
 
 @dataclass(frozen=True)
 class Pieced:
-    """One CoT cut into pieces."""
+    """One CoT cut into pieces, with each piece's known type where the task knows it."""
 
     qid: str
     question: str
     pieces: list[str]
+    labels: list[str] | None = None
 
 
 def cut_pieces(examples: list[Example], task: Task) -> list[Pieced]:
     """Every example's CoT cut into pieces; an empty CoT is an error naming the example."""
-    out = [Pieced(ex.qid, ex.question, task.pieces(ex.cot)) for ex in examples]
+    out = []
+    for ex in examples:
+        pieces = task.pieces(ex.cot)
+        out.append(Pieced(ex.qid, ex.question, pieces, task.piece_labels(ex, pieces)))
     empty = [p.qid for p in out if not p.pieces]
     if empty:
         raise ValueError(f"{len(empty)} examples have an empty CoT (first: {empty[0]})")
@@ -195,8 +206,10 @@ def rows(rc: RunConfig, task: Task, adapter: ModelAdapter, segmenter: Segmenter,
     seg_train = segment_pieced(train, segmenter, rc.beta, rc.merge)
     seg_val = segment_pieced(val, segmenter, rc.beta, rc.merge)
     if is_rank_zero():
-        write_jsonl_atomic(run_dir / "segments.jsonl", (s.to_json() for s in seg_train))
-    return make_rows(seg_train), make_rows(seg_val), summarize(seg_train)
+        write_jsonl_atomic(run_dir / "segments.jsonl", ({**s.to_json(), "labels": p.labels}
+                                                        for s, p in zip(seg_train, train, strict=True)))
+    return (make_rows(seg_train), make_rows(seg_val),
+            {**summarize(seg_train), **agreement(seg_train, [p.labels for p in train])})
 
 
 # -- fit and test ----------------------------------------------------------------------

@@ -233,3 +233,26 @@ def test_every_gsm8k_gold_cot_reads_as_its_answer(gsm8k_dir):
         gold = normalize_number(ex.answer)
         assert numbers_equal(extract_answer(ex.cot), gold), (ex.qid, ex.cot[-60:], ex.answer)
         assert numbers_equal(extract_flexible(ex.cot), gold), (ex.qid, ex.cot[-60:])
+
+
+def test_pieces_take_the_label_of_the_sentence_they_mostly_hold():
+    from ases.tasks.mwp.task import labels_from_sentences
+
+    cot = "Ann has 4 pens. She buys 3 more, so 4 + 3 = 7 pens. The answer is 7."
+    pieces = ["Ann has 4 pens.", "She buys 3 more,", "so 4 + 3 = 7 pens.", "The answer is 7."]
+    assert labels_from_sentences(cot, pieces, ["ES", "AS", "ES"]) == ["ES", "AS", "AS", "ES"]
+    merged = ["Ann has 4 pens. She buys 3 more,", "so 4 + 3 = 7 pens. The answer is 7."]
+    assert labels_from_sentences(cot, merged, ["ES", "AS", "ES"]) == ["AS", "AS"]
+    assert labels_from_sentences(cot, pieces, ["ES", "AS"]) is None  # 3 sentences, 2 labels
+    assert labels_from_sentences(cot, ["Bo has 2."], ["ES", "AS", "ES"]) is None
+
+
+def test_without_generator_labels_a_new_number_makes_a_piece_as():
+    """GSM8K's heuristic: a piece with an equation whose result the question does not state
+    is AS; restatements, and equations that only restate a given number, are ES."""
+    ex = Example("g", "Natalia sold 48 clips in April and half as many in May. How many?",
+                 "Natalia sold 48 clips in April. She sold 48/2 = 24 clips in May. "
+                 "So 24 x 2 = 48 is April again. The answer is 72.", "72")
+    task = MWPTask()
+    pieces = task.pieces(ex.cot)
+    assert task.piece_labels(ex, pieces) == ["ES", "AS", "ES", "ES"]

@@ -60,6 +60,7 @@ def _check_run(run_dir, n_test: int) -> dict:
     if task == "mwp":
         assert 0 <= metrics["test/acc"] <= metrics["test/format_rate"] <= 1
         assert metrics["test/acc"] == pytest.approx(mean(p["correct"] for p in preds))
+        assert metrics["test/acc_flexible"] == pytest.approx(mean(p["correct_flexible"] for p in preds))
     else:
         assert all(0 <= metrics[k] <= 1 for k in ("test/rouge1", "test/rouge2", "test/rougeL"))
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["best.ckpt", "last.ckpt"]
@@ -71,6 +72,8 @@ def _check_run(run_dir, n_test: int) -> dict:
         tags = {t for rec in segs for t in rec["tags"]}
         assert tags == {AS, ES}  # the CoTs of both tasks get both kinds
         assert 0 < metrics["seg/as_fraction"] < 1 and metrics["seg/segments_mean"] >= 1
+        if task == "mwp":  # every MWP piece is labelled (generator labels, or GSM8K's heuristic)
+            assert 0 <= metrics["seg/agreement"] <= 1 and 0 < metrics["seg/label_as_fraction"] < 1
     else:
         assert not (run_dir / "segments.jsonl").exists()
     return metrics

@@ -84,9 +84,9 @@ def test_cot_has_commas_only_in_numbers(data):
         assert not re.search(r",(?!\d{3})", ex.cot), ex.cot
 
 
-def test_coverage_of_templates_steps_and_number_styles(data):
-    if data[0].meta["level"] != 3:
-        pytest.skip("the easier levels' coverage: test_easier_levels_are_whole_and_short")
+def test_coverage_of_templates_steps_and_number_styles():
+    """Level 3 (the easier levels: test_easier_levels_are_whole_and_short)."""
+    data = generate_mwp(2000, 7)
     assert len(TEMPLATES) >= 12
     assert {ex.meta["template"] for ex in data} == set(TEMPLATES)
     assert {ex.meta["steps"] for ex in data} == {2, 3, 4, 5, 6}
@@ -153,3 +153,17 @@ def test_data_level_reaches_the_generator_and_only_mwp_has_levels():
     assert load_synthetic(generate_mwp, "mwp", 5, 1, 1).train[0].meta["level"] == 3
     with pytest.raises(ValueError, match="the pet generator has no levels"):
         load_synthetic(generate_pet, "pet", 5, 1, 1, level=2)
+
+
+def test_every_cot_sentence_is_labelled_as_it_was_written(data):
+    """The generator's labels: a sentence that computes (its one equation) is AS, one that
+    restates a given fact or the answer ES; and the task maps them onto its pieces."""
+    from ases.tasks.mwp import MWPTask
+
+    task = MWPTask()
+    for ex in data[:500]:
+        sentences, labels = _sentences(ex.cot), ex.meta["sentence_labels"]
+        assert len(labels) == len(sentences), ex.cot
+        assert labels == ["AS" if "=" in s else "ES" for s in sentences], ex.cot
+        pieces = task.pieces(ex.cot)
+        assert len(task.piece_labels(ex, pieces)) == len(pieces)

@@ -47,7 +47,7 @@ def report(root, *args):
 def test_mean_and_sample_std_over_seeds(tmp_path):
     for seed, acc in enumerate([0.5, 0.6, 0.7]):
         make_run(tmp_path, f"{seed}_uni", seed=seed,
-                 metrics={"test/acc": acc, "test/acc_flexible": acc + 0.1,
+                 metrics={"test/acc": acc, "test/acc_flexible": acc + 0.1, "seg/agreement": 0.75,
                           "seg/as_fraction": 0.2 + seed / 10, "test/rounds_mean": 3.0})
     make_run(tmp_path, "3_dual", path="dual", metrics={"test/acc": 0.3})
     md, rows = report(tmp_path)
@@ -56,7 +56,8 @@ def test_mean_and_sample_std_over_seeds(tmp_path):
     assert uni["mean"] == pytest.approx(0.6) and uni["std"] == pytest.approx(0.1)  # ddof=1
     assert uni["as_fraction"] == pytest.approx(0.3) and uni["rounds"] == pytest.approx(3.0)
     assert uni["acc_flexible"] == pytest.approx(0.7)
-    assert "| 3/3 | 0.6000 ± 0.1000 |  | 0.7000 | 0.3000 |" in md
+    assert "| 3/3 | 0.6000 ± 0.1000 |  | 0.7000 | 0.3000 | 0.7500 | 3.00 |" in md
+    assert uni["agreement"] == pytest.approx(0.75)
     dual = rows["mwp-entropy-dual-b1.4"]
     assert dual["std"] is None and "| 1/1 | 0.3000 |" in md  # no ± with one seed
     assert "mwp → `test/acc`" in md

@@ -46,3 +46,16 @@ def test_segment_all_and_summary():
     assert stats["seg/segments_mean"] == 1.5
     assert stats["seg/as_fraction"] == pytest.approx(2 / 5)
     assert out[0].to_json()["segments"][1] == {"tag": AS, "text": "g h i. j k l."}
+
+
+def test_agreement_with_known_piece_types():
+    from ases.segment.base import agreement, segment_all
+
+    segmented = segment_all(["a", "b", "c"], ["q"] * 3, [["p1", "p2", "p3"], ["p4", "p5"], ["p6"]],
+                            [[1.0, 5.0, 1.0], [5.0, 1.0], [1.0]], beta=1.0)
+    assert [s.tags for s in segmented] == [[ES, AS, ES], [AS, ES], [ES]]
+    stats = agreement(segmented, [[ES, AS, AS], None, [ES]])  # b is not labelled
+    assert stats == {"seg/agreement": pytest.approx(3 / 4), "seg/label_as_fraction": pytest.approx(2 / 4)}
+    assert agreement(segmented, [None, None, None]) == {}
+    with pytest.raises(ValueError, match="example a: 3 tags but 2 labels"):
+        agreement(segmented, [[ES, AS], None, None])

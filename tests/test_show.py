@@ -146,3 +146,17 @@ def test_bad_segments_file_names_file_and_line(tmp_path: Path, capsys, text, exp
     assert main([str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert expected in err and len(err.strip().splitlines()) == 1
+
+
+def test_known_piece_types_give_the_agreement_and_mark_the_disagreements():
+    labelled = [{**RECORDS[0], "labels": ["ES", "ES", "ES"]}, {**RECORDS[1], "labels": ["AS", "ES"]},
+                {**RECORDS[2], "labels": None}]
+    s = summarize_segments(labelled)
+    assert s["agreement"] == pytest.approx(4 / 5)  # p2 is tagged AS, labelled ES
+    assert s["label_as_fraction"] == pytest.approx(1 / 5)
+    assert "agreement" not in summarize_segments(RECORDS)  # no labels, no agreement
+    plain = render_terminal(labelled, color=False)
+    assert "[AS: p2 a<b]  (labelled ES)" in plain and "(labelled" not in plain.replace(
+        "[AS: p2 a<b]  (labelled ES)", "")
+    page = render_html(labelled)
+    assert page.count('class="as off"') == 1 and "labelled ES" in page

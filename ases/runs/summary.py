@@ -18,6 +18,7 @@ _LINES = (
     ("data/pieces_mean", "pieces per train CoT", "{:.2f}"),
     ("seg/segments_mean", "segments per train CoT", "{:.2f}"),
     ("seg/as_fraction", "AS fraction of pieces", "{:.1%}"),
+    ("seg/agreement", "pieces tagged as labelled (ES/AS)", "{:.1%}"),
     ("val/loss_best", "best validation loss", "{:.4f}"),
     ("test/n", "test examples", "{:.0f}"),
     ("data/skipped_rows", "bad rows skipped", "{:.0f}"),

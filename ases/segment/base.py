@@ -134,3 +134,25 @@ def summarize(segmented: Sequence[SegmentedCoT]) -> dict[str, float]:
         "seg/as_fraction": as_pieces / max(n_pieces, 1),
         "seg/as_segment_fraction": as_segments / max(n_segments, 1),
     }
+
+
+def agreement(segmented: Sequence[SegmentedCoT],
+              labels: Sequence[Sequence[str] | None]) -> dict[str, float]:
+    """How often the segmenter's piece tags equal the pieces' known types (the task's
+    ``piece_labels``; None where unknown): ``seg/agreement`` over the labelled pieces, and
+    ``seg/label_as_fraction``, the AS share by the labels. Empty when nothing is labelled.
+    A segmenter that tagged every piece AS would agree ``seg/label_as_fraction`` of the
+    time, and one that tagged every piece ES ``1 - seg/label_as_fraction``: compare with
+    both."""
+    agree = labelled = label_as = 0
+    for seg, known in zip(segmented, labels, strict=True):
+        if known is None:
+            continue
+        if len(known) != len(seg.tags):
+            raise ValueError(f"example {seg.qid}: {len(seg.tags)} tags but {len(known)} labels")
+        agree += sum(t == k for t, k in zip(seg.tags, known, strict=True))
+        labelled += len(known)
+        label_as += sum(k == AS for k in known)
+    if not labelled:
+        return {}
+    return {"seg/agreement": agree / labelled, "seg/label_as_fraction": label_as / labelled}

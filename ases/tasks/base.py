@@ -50,6 +50,12 @@ class Task(Protocol):
         (e.g. γ for reports: fewer normal findings sentences). Default: unchanged, none."""
         return list(examples), {}
 
+    def piece_labels(self, example: Example, pieces: list[str]) -> list[str] | None:
+        """What each piece of the gold CoT is, ``ES`` or ``AS``, where the task knows
+        (MWP: the generator's sentence labels, else a stated heuristic), to measure how
+        well a segmenter agrees (``seg/agreement``). Default: unknown (None)."""
+        return None
+
     def diagnose(self, example: Example, segments: list[str]) -> dict:
         """Per-example fields that need the generated segments one by one (MWP: the round
         of the first wrong intermediate number). Default: none."""

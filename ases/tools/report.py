@@ -93,6 +93,7 @@ def summarize(runs: Sequence[dict], metric: str | None = None) -> list[dict]:
             "n_incomplete": len(members) - len(done) - n_failed,
             "mean": _mean(values), "std": statistics.stdev(values) if len(values) >= 2 else None,
             "delta": None, "as_fraction": _mean(_values(done, "seg/as_fraction")),
+            "agreement": _mean(_values(done, "seg/agreement")),
             "rounds": _mean(_values(done, "test/rounds_mean")),
             # MWP: the flexible grade next to the strict one (docs/grading.md)
             "acc_flexible": _mean(_values(done, "test/acc_flexible")),
@@ -280,12 +281,12 @@ def render_markdown(rows: Sequence[dict], runs: Sequence[dict], plots: Sequence[
     lines = ["# AS-ES report", "", f"{len(runs)} runs in {len(rows)} cells. Metric per task: {used}; "
              "mean ± sample std over completed seeds; Δ = cell mean − its seq2seq baseline's.", "",
              "## Cells", "", "| task | data | model | seg | path | β | γ | seeds | metric | Δ vs baseline "
-             "| flexible acc | AS fraction | rounds | status |", "|" + "---|" * 14]
+             "| flexible acc | AS fraction | agreement | rounds | status |", "|" + "---|" * 15]
     for r in rows:
         cols = [r["task"], r["data"], r["model"], r["seg"], r["path"], _txt(r["beta"], "g"),
                 _txt(r["gamma"], "g"), f"{r['n_completed']}/{r['n_runs']}", _metric_cell(r),
                 _txt(r["delta"], "+.4f") if r["delta"] is not None else "", _txt(r["acc_flexible"]),
-                _txt(r["as_fraction"]),
+                _txt(r["as_fraction"]), _txt(r["agreement"]),
                 _txt(r["rounds"], ".2f"), r["status"]]
         lines.append("| " + " | ".join(_txt(c) for c in cols) + " |")
     lines += ["", "## Best cell per task", ""]

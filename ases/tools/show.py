@@ -46,8 +46,9 @@ def summarize_segments(records: Sequence[dict]) -> dict:
     Returns:
         ``n_cots``, ``as_fraction`` (of pieces), ``as_segment_fraction``, ``segments_per_cot``,
         ``pieces_per_cot``, ``as_chars_mean`` / ``es_chars_mean`` (characters per AS / ES
-        segment), ``as_first_fraction`` (of CoTs with at least one segment). A mean over
-        nothing is ``None``.
+        segment), ``as_first_fraction`` (of CoTs with at least one segment), and where the
+        records carry the pieces' known types (``labels``): ``agreement`` (pieces tagged as
+        labelled) and ``label_as_fraction``. A mean over nothing is ``None``.
     """
     tags = [t for r in records for t in r["tags"]]
     segs = [s for r in records for s in r["segments"]]
@@ -63,7 +64,22 @@ def summarize_segments(records: Sequence[dict]) -> dict:
         "as_chars_mean": _mean(sum(as_chars), len(as_chars)),
         "es_chars_mean": _mean(sum(es_chars), len(es_chars)),
         "as_first_fraction": _mean(firsts.count(AS), len(firsts)),
+        **_agreement(records),
     }
+
+
+def _labels(r: dict) -> list:
+    """A record's known piece types, or a None per piece where it has none."""
+    labels = r.get("labels")
+    return labels if isinstance(labels, list) and len(labels) == len(r["tags"]) else [None] * len(r["tags"])
+
+
+def _agreement(records: Sequence[dict]) -> dict:
+    pairs = [(t, k) for r in records for t, k in zip(r["tags"], _labels(r), strict=True) if k is not None]
+    if not pairs:
+        return {}
+    return {"agreement": _mean(sum(t == k for t, k in pairs), len(pairs)),
+            "label_as_fraction": _mean(sum(k == AS for _, k in pairs), len(pairs))}
 
 
 def render_terminal(records: Sequence[dict], color: bool) -> str:
@@ -82,9 +98,10 @@ def render_terminal(records: Sequence[dict], color: bool) -> str:
             f"== [{i}/{len(records)}] qid={r['qid']}  threshold={r['threshold']:.4g}",
             f"Q: {r['question']}",
         ]
-        for piece, score, t in zip(r["pieces"], r["scores"], r["tags"], strict=True):
+        for piece, score, t, k in zip(r["pieces"], r["scores"], r["tags"], _labels(r), strict=True):
             text = f"{_ANSI[t]}{piece}{_RESET}" if color else f"[{t}: {piece}]"
-            lines.append(f"  {t} {score:>8.4g}  {text}")
+            known = "" if k is None or k == t else f"  (labelled {k})"
+            lines.append(f"  {t} {score:>8.4g}  {text}{known}")
         lines.append("")
     return "\n".join(lines)
 
@@ -102,9 +119,10 @@ def render_html(records: Sequence[dict]) -> str:
     parts = []
     for r in records:
         spans = "".join(
-            f'<span class="{t.lower()}" title="{t} score {s:.4g} (threshold {r["threshold"]:.4g})">'
+            f'<span class="{t.lower()}{" off" if k not in (None, t) else ""}" title="{t} score '
+            f'{s:.4g} (threshold {r["threshold"]:.4g}){"" if k is None else f", labelled {k}"}">'
             f"{e(p)}</span> "
-            for p, s, t in zip(r["pieces"], r["scores"], r["tags"], strict=True)
+            for p, s, t, k in zip(r["pieces"], r["scores"], r["tags"], _labels(r), strict=True)
         )
         parts.append(
             f'<div class="cot"><div class="meta">qid {e(str(r["qid"]))} &middot; threshold '
@@ -116,13 +134,16 @@ def render_html(records: Sequence[dict]) -> str:
 body {{ font-family: sans-serif; max-width: 60em; margin: 2em auto; line-height: 1.6; }}
 .as {{ background: {_COLORS[AS]}; font-weight: bold; }}
 .es {{ background: {_COLORS[ES]}; }}
+.off {{ text-decoration: underline wavy #c0392b; }}
 .cot {{ border-top: 1px solid #ccc; padding: 0.8em 0; }}
 .meta {{ color: #666; font-size: 0.85em; }} .q {{ font-style: italic; margin: 0.3em 0; }}
 </style></head><body>
 <h1>AS-ES segmentation</h1>
 <p class="legend">Legend: <span class="as">AS (abstractive: new reasoning)</span>
 <span class="es">ES (extractive: restates context)</span>. A piece is AS when its score is
-above its CoT's threshold; hover a piece for its score.</p>
+above its CoT's threshold; hover a piece for its score. Where the data say what a piece
+is (MWP: the generator's labels, or GSM8K's heuristic), a <span class="off">wavy underline</span>
+marks a piece tagged otherwise.</p>
 {chr(10).join(parts)}
 </body></html>
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,7 +17,33 @@ from ases.tasks.mwp.answer import (
     numbers_equal,
 )
 from ases.tasks.mwp.equations import find_equations, first_wrong_round
+from ases.text.context import AS, ES
 from ases.text.pieces import split_english
+
+_NUMBER = re.compile(r"\$?\d[\d,]*(?:\.\d+)?")
+_SENTENCE = re.compile(r"(?<=[.?!])\s+")
+
+
+def labels_from_sentences(cot: str, pieces: list[str], labels: list[str]) -> list[str] | None:
+    """Each piece's label: that of the sentence holding most of its characters; None when
+    the CoT does not split into as many sentences as there are labels, or a piece is not
+    found in it in order."""
+    spans, pos = [], 0
+    for sentence in _SENTENCE.split(cot.strip()):
+        start = cot.find(sentence, pos)
+        spans.append((start, start + len(sentence)))
+        pos = start + len(sentence)
+    if len(spans) != len(labels):
+        return None
+    out, pos = [], 0
+    for piece in pieces:
+        start = cot.find(piece, pos)
+        if start < 0:
+            return None
+        end = pos = start + len(piece)
+        overlap = [max(0, min(end, b) - max(start, a)) for a, b in spans]
+        out.append(labels[overlap.index(max(overlap))])
+    return out
 
 
 @dataclass
@@ -49,6 +76,17 @@ class MWPTask(Task):
         return {"pred_answer": pred, "pred_answer_flexible": loose, "gold_answer": gold,
                 "correct": numbers_equal(pred, gold),
                 "correct_flexible": numbers_equal(loose, gold)}
+
+    def piece_labels(self, example: Example, pieces: list[str]) -> list[str] | None:
+        """``ES``/``AS`` per piece: the synthetic generator's label of the sentence holding
+        most of the piece's characters; for other CoTs (GSM8K) the heuristic "a piece with an
+        equation whose result is not a number of the question is AS, any other ES"."""
+        sentences = example.meta.get("sentence_labels")
+        if sentences is not None:
+            return labels_from_sentences(example.cot, pieces, sentences)
+        given = [v for v in map(normalize_number, _NUMBER.findall(example.question)) if v is not None]
+        return [AS if any(not any(numbers_equal(eq.result, g) for g in given)
+                          for eq in find_equations(piece)) else ES for piece in pieces]
 
     def diagnose(self, example: Example, segments: list[str]) -> dict:
         """The round of the first wrong intermediate number (None: none wrong), where the

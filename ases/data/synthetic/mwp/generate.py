@@ -41,7 +41,9 @@ def _one(seed: int, i: int, level: int) -> Example:
     answer = _plain(st.last)
     qid = f"syn-{seed}-{i}" if level == 3 else f"syn{level}-{seed}-{i}"
     return Example(qid=qid, question=" ".join(st.question), cot=" ".join(st.cot + [f"The answer is {answer}."]),
-                   answer=answer, meta={"template": name, "steps": st.steps, "level": level})
+                   answer=answer, meta={"template": name, "steps": st.steps, "level": level,
+                                        # the answer line restates the last result: ES
+                                        "sentence_labels": [*st.labels, "ES"]})
 
 
 def generate_mwp(n: int, seed: int, start: int = 0, level: int = 3) -> list[Example]:
@@ -57,7 +59,8 @@ def generate_mwp(n: int, seed: int, start: int = 0, level: int = 3) -> list[Exam
         ``n`` examples with qids ``f"syn-{seed}-{i}"`` (level 3) or ``f"syn{level}-{seed}-{i}"``
         for ``i`` in ``range(start, start + n)``; example ``i`` is the same whatever ``n`` and
         ``start`` are. ``meta`` holds the ``template`` name, ``steps`` (the number of
-        equations in the CoT) and ``level``.
+        equations in the CoT), ``level`` and ``sentence_labels``: per CoT sentence, ``ES``
+        (it restates a given fact or the answer) or ``AS`` (it computes a new number).
     """
     if level not in LEVELS:
         raise ValueError(f"data.level must be one of {LEVELS}, got {level!r}")

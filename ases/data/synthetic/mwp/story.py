@@ -93,6 +93,7 @@ class _Story:
         self.r, self.ctx = rng, ctx
         self.question: list[str] = []
         self.cot: list[str] = []
+        self.labels: list[str] = []  # per CoT sentence: "ES" (restates) or "AS" (computes)
         self.steps, self.last = 0, 0.0
 
     def _fill(self, alts: tuple[str, ...], kw: dict) -> str:
@@ -109,6 +110,7 @@ class _Story:
         """Adds a restating sentence, only with probability ``odds`` so CoT shapes vary."""
         if odds >= 1 or self.r.random() < odds:
             self.cot.append(self._fill(alts, kw))
+            self.labels.append("ES")
 
     def calc(self, expr: str, unit: str, *alts: str, **kw) -> float:
         """Adds a computing sentence; ``{eq}`` in it becomes ``expr = result [unit]``."""
@@ -120,5 +122,6 @@ class _Story:
         if unit not in ("", "$"):
             text += " " + (_singular(unit) if exact == 1 else unit)
         self.cot.append(self._fill(alts, {**kw, "eq": f"{expr} = {text}"}))
+        self.labels.append("AS")
         self.steps, self.last = self.steps + 1, exact
         return exact
