@@ -26,6 +26,8 @@ from transformers import PreTrainedModel
 from transformers.cache_utils import Cache, DynamicCache
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
+from ases.models.greedy import logits_close
+
 log = logging.getLogger(__name__)
 
 _TYPES = ("llama", "qwen2")
@@ -134,8 +136,7 @@ def matches(model: PreTrainedModel, sequences: list[list[int]], pad: int,
     tol = 1e-4 if model.dtype == torch.float32 else 1e-2
 
     def close(got: torch.Tensor, expected: torch.Tensor) -> bool:
-        expected = expected.float()
-        return bool((got.float() - expected).abs().max() <= tol * (1 + expected.abs().max()))
+        return logits_close(got, expected, tol)
 
     failure = None
     try:

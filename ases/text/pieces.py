@@ -20,6 +20,8 @@ import re
 _EN_CUT = re.compile(r"(?<=[.?!,;])\s+|\s*\n\s*")
 # Abbreviations whose period does not end a sentence.
 _EN_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|vs|etc|e\.g|i\.e|approx|No)\.)$")
+# A numbered item's marker: "1." or "(2)" or "3)" alone, as a chunk before a cut.
+_ITEM = re.compile(r"\(?\d{1,2}[.)]")
 
 
 def split_english(cot: str, min_words: int = 0) -> list[str]:
@@ -34,23 +36,26 @@ def split_english(cot: str, min_words: int = 0) -> list[str]:
     Returns:
         The pieces, stripped, in order; empty when the CoT is only white space.
     """
+    return attach_short(_cut(cot, items=False), min_words)
+
+
+def _cut(text: str, items: bool) -> list[str]:
+    """The stripped chunks between cut points: white space after ``.?!,;`` (not after an
+    abbreviation, nor, with ``items``, after a numbered item's marker) and line breaks."""
     pieces: list[str] = []
     start = 0
-    for match in _EN_CUT.finditer(cot):
-        chunk = cot[start : match.start()].strip()
-        if chunk and _EN_ABBREV.search(chunk) and "\n" not in match.group():
-            continue  # "Mr. Smith": not a cut; keep scanning from the same start
+    for match in _EN_CUT.finditer(text):
+        chunk = text[start : match.start()].strip()
+        if "\n" not in match.group() and chunk and (
+                _EN_ABBREV.search(chunk) or (items and _ITEM.fullmatch(chunk))):
+            continue  # "Mr. Smith", "approx. 2 cm", "2. Stable": not a cut; scan on from start
         if chunk:
             pieces.append(chunk)
         start = match.end()
-    tail = cot[start:].strip()
+    tail = text[start:].strip()
     if tail:
         pieces.append(tail)
-    return attach_short(pieces, min_words)
-
-
-# A numbered item's marker: "1." or "(2)" or "3)" alone, as a chunk before a cut.
-_ITEM = re.compile(r"\(?\d{1,2}[.)]")
+    return pieces
 
 
 def split_report_en(text: str, min_words: int = 0) -> list[str]:
@@ -64,21 +69,7 @@ def split_report_en(text: str, min_words: int = 0) -> list[str]:
     Returns:
         The pieces, stripped, in order: ``" ".join(pieces) == " ".join(text.split())``.
     """
-    pieces: list[str] = []
-    start = 0
-    for match in _EN_CUT.finditer(text):
-        chunk = text[start : match.start()].strip()
-        if chunk and "\n" not in match.group() and _EN_ABBREV.search(chunk):
-            continue  # "approx. 2 cm": not a cut
-        if _ITEM.fullmatch(chunk) and "\n" not in match.group():
-            continue  # "2." opens the item after it
-        if chunk:
-            pieces.append(chunk)
-        start = match.end()
-    tail = text[start:].strip()
-    if tail:
-        pieces.append(tail)
-    return attach_short(pieces, min_words)
+    return attach_short(_cut(text, items=True), min_words)
 
 
 def attach_short(pieces: list[str], min_words: int, joiner: str = " ") -> list[str]:
