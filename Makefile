@@ -8,7 +8,7 @@ ARGS ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv smollm run smoke test test-fast bench bench-profile bench-gpu lint format clean
+.PHONY: help venv smollm run smoke test test-fast bench bench-profile bench-gpu gpu-check lint format clean
 
 help:  ## list the targets and the package layout
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ bench-profile: venv  ## where batched decoding spends its time (torch profiler);
 
 bench-gpu: venv  ## GPU throughput of a flan-t5-base-sized model; fails at once without a GPU
 	HF_HUB_OFFLINE=1 $(PY) -m bench.gpu $(ARGS)
+
+gpu-check: venv  ## a from-scratch grid (seq2seq, uni, dual) trains, decodes and reports on one GPU; ARGS=--dry-run: on the CPU
+	HF_HUB_OFFLINE=1 $(PY) -m bench.gpu_check $(ARGS)
 
 lint: venv  ## ruff check
 	$(PY) -m ruff check ases tests bench hydra_plugins

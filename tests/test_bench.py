@@ -115,3 +115,26 @@ def test_trl_row_counts_the_same_tokens_on_both_sides():
     extra = row.extra
     assert extra["rows"] == 8 and extra["trl"]
     assert min(extra["ases_padded_tokens"], extra["trl_padded_tokens"]) >= extra["tokens"]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-GPU path")
+def test_gpu_check_fails_fast_without_a_gpu(tmp_path, capsys):
+    from bench.gpu_check import main
+
+    assert main(["--out", str(tmp_path / "check.json"), "--sweep", str(tmp_path / "sweep")]) == 2
+    assert "no CUDA GPU here" in capsys.readouterr().err
+    assert not (tmp_path / "sweep").exists()
+
+
+@pytest.mark.slow
+def test_gpu_check_runs_its_grid_and_report_on_the_cpu_in_dry_run(tmp_path):
+    """``make gpu-check ARGS=--dry-run``: the three cells, the report's pairing and plots."""
+    from bench.gpu_check import main
+
+    out = tmp_path / "check.json"
+    assert main(["--dry-run", "--out", str(out), "--sweep", str(tmp_path / "sweep")]) == 0
+    result = json.loads(out.read_text())
+    assert sorted(result["cells"]) == ["dual", "seq2seq", "uni"] and result["device"] == "cpu"
+    assert sorted(result["paired"]) == ["dual", "uni"]
+    assert {"cells_mwp.png", "paired_mwp.png"} <= set(result["plots"])
+    assert main(["--dry-run", "--out", str(out), "--sweep", str(tmp_path / "sweep")]) == 1  # not empty
