@@ -28,6 +28,13 @@ from pathlib import Path
 PEAK_TFLOPS = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, "A10": 125.0, "L4": 121.0}
 
 
+def no_gpu(name: str) -> int:
+    """Says that ``name`` needs a CUDA GPU this machine lacks; the exit status to return."""
+    print(f"{name}: no CUDA GPU here (torch.cuda.is_available() is False); run it on a "
+          "machine with an NVIDIA GPU and a CUDA build of torch", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=60, help="timed training steps")
@@ -44,9 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     dry = args.dry_run
     if not dry and not torch.cuda.is_available():
-        print("bench-gpu: no CUDA GPU here (torch.cuda.is_available() is False); run it on a "
-              "machine with an NVIDIA GPU and a CUDA build of torch", file=sys.stderr)
-        return 2
+        return no_gpu("bench-gpu")
     import lightning as L
 
     from ases.data.synthetic import load_synthetic

@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.gpu import no_gpu
+
 PATHS = ("seq2seq", "uni", "dual")
 
 
@@ -43,9 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     if not args.dry_run and not torch.cuda.is_available():
-        print("gpu-check: no CUDA GPU here (torch.cuda.is_available() is False); run it on a "
-              "machine with an NVIDIA GPU and a CUDA build of torch", file=sys.stderr)
-        return 2
+        return no_gpu("gpu-check")
     if args.sweep.exists() and any(args.sweep.iterdir()):
         return _fail(f"{args.sweep} is not empty: give another --sweep, or remove it")
     size = (["trainer=cpu", "debug=fast", "data.limit.test=16"] if args.dry_run

@@ -55,8 +55,12 @@ def _common(runs: Sequence[dict[str, float]]) -> list[str]:
     return sorted(set.intersection(*(set(r) for r in runs))) if runs else []
 
 
-def _percentiles(draws: np.ndarray) -> tuple[float, float]:
-    low, high = np.percentile(draws, [2.5, 97.5])
+def _bootstrap(per_problem: np.ndarray, resamples: int) -> tuple[float, float]:
+    """The 95% percentile interval of the mean of ``per_problem`` over problems drawn with
+    replacement (a fixed draw: the same scores always give the same interval)."""
+    n = len(per_problem)
+    draws = np.random.default_rng(SEED).integers(0, n, (resamples, n))
+    low, high = np.percentile(per_problem[draws].mean(axis=1), [2.5, 97.5])
     return float(low), float(high)
 
 
@@ -67,8 +71,7 @@ def interval(runs: Sequence[dict[str, float]], resamples: int = RESAMPLES) -> di
     if not qids:
         return None
     per_problem = _matrix(runs, qids).mean(axis=0)  # (problems,)
-    draws = np.random.default_rng(SEED).integers(0, len(qids), (resamples, len(qids)))
-    low, high = _percentiles(per_problem[draws].mean(axis=1))
+    low, high = _bootstrap(per_problem, resamples)
     return {"mean": float(per_problem.mean()), "low": low, "high": high, "n_problems": len(qids)}
 
 
@@ -85,8 +88,7 @@ def paired_difference(cell: dict[object, dict[str, float]], base: dict[object, d
         return None
     diff = (_matrix([cell[s] for s in seeds], qids)
             - _matrix([base[s] for s in seeds], qids)).mean(axis=0)  # (problems,)
-    draws = np.random.default_rng(SEED).integers(0, len(qids), (resamples, len(qids)))
-    low, high = _percentiles(diff[draws].mean(axis=1))
+    low, high = _bootstrap(diff, resamples)
     verdict = ("better than the baseline" if low > 0 else "worse than the baseline" if high < 0
                else "no clear difference")
     return {"diff": float(diff.mean()), "low": low, "high": high, "n_seeds": len(seeds),

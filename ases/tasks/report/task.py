@@ -139,12 +139,9 @@ class ReportTask(Task):
         """``test/rouge1|rouge2|rougeL`` (F1) and ``test/bleu`` against the gold impressions.
         Chinese: on characters, white space removed from both sides (as the pieces join);
         English: on words, white space only normalized."""
-        if self.language == "zh":
-            refs = ["".join(self.pieces(ex.cot)) for ex in examples]
-            preds = ["".join(g.split()) for g in generated]
-        else:
-            refs = [" ".join(self.pieces(ex.cot)) for ex in examples]
-            preds = [" ".join(g.split()) for g in generated]
+        joiner = "" if self.language == "zh" else " "
+        refs = [joiner.join(self.pieces(ex.cot)) for ex in examples]
+        preds = [joiner.join(g.split()) for g in generated]
         scores = rouge(preds, refs, lang=self.language)
         return {
             "test/rouge1": scores["rouge1"],
