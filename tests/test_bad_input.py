@@ -164,7 +164,7 @@ def test_a_row_longer_than_the_model_stops_or_is_cut_when_asked(tmp_path):
     spec = ModelSpec(vocab_size=100, max_source_len=8, max_target_len=8)
     tok = build_tokenizer(spec, ["Ann has four pens and two cups of tea."] * 20, tmp_path)
     rows = [Row("a", Prompt("Ann has pens."), "Two.", "ES"),
-            Row("b", Prompt("Ann has four pens and two cups of tea and more."), "Two.", "ES")]
+            Row("b", Prompt("Ann has four pens and two cups of tea and more. " * 3), "Two.", "ES")]
     short = len(tok(rows[0].source)["input_ids"])
     assert short < 30 < len(tok(rows[1].source)["input_ids"])
     strict = RowsDataModule(rows, rows, [], Seq2SeqAdapter(tok), 30, 30, on_long_input="error")

@@ -39,7 +39,7 @@ def _tiny_model(tmp_path, seed: int):
 
 
 def test_batched_equals_one_at_a_time(tmp_path):
-    model, tok = _tiny_model(tmp_path, seed=3)
+    model, tok = _tiny_model(tmp_path, seed=11)  # a seed whose examples end at rounds 1, 2 and 3
     with torch.no_grad():  # a random model ends at once; make it write something first
         for special in (tok.pad_token_id, tok.eos_token_id, tok.unk_token_id):
             model.lm_head.weight[special] = 0.0

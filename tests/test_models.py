@@ -23,8 +23,8 @@ def test_tokenizer_round_trips_numbers_and_splits_digits(tmp_path):
 
 def test_tokenizer_is_cached(tmp_path, monkeypatch):
     calls = []
-    real = tok_mod.train_sentencepiece
-    monkeypatch.setattr(tok_mod, "train_sentencepiece", lambda *a, **k: (calls.append(1), real(*a, **k)))
+    real = tok_mod.train_tokenizer
+    monkeypatch.setattr(tok_mod, "train_tokenizer", lambda *a, **k: (calls.append(1), real(*a, **k)))
     build_tokenizer(ModelSpec(vocab_size=300), TEXTS, tmp_path)
     build_tokenizer(ModelSpec(vocab_size=300), TEXTS, tmp_path)
     assert len(calls) == 1
@@ -75,3 +75,24 @@ def test_empty_folder_has_no_weights(tmp_path):
 def test_spec_rejects_nonsense():
     with pytest.raises(ValueError, match="model.d_model"):
         ModelSpec(d_model=0)
+
+
+def test_tokenizer_keeps_the_words_of_a_small_corpus_whole(tmp_path):
+    """A synthetic task has a few hundred distinct words: each common word and each marker
+    is one token (SentencePiece's unigram spelled "answer" as "▁an s wer" here), digits
+    stay one by one, and the text comes back as written."""
+    from ases.data.synthetic.mwp import generate_mwp
+    from ases.text.context import MARKERS
+
+    problems = generate_mwp(600, 5, level=1)
+    tok = build_tokenizer(ModelSpec(vocab_size=2000), [t for p in problems for t in (p.question, p.cot)],
+                          tmp_path)
+    for word in ("▁answer", "▁leaves", "▁more", "▁There", "▁has"):
+        assert word in tok.get_vocab(), word
+    for marker in MARKERS:
+        assert len(tok(marker, add_special_tokens=False).input_ids) == 1, marker
+    cot = problems[0].cot
+    ids = tok(cot).input_ids
+    assert tok.decode(ids, skip_special_tokens=True) == cot
+    assert len(ids) < 2 * len(cot.split())  # a token a word, and one a digit
+    assert tok.tokenize("37 + 5")[:3] == ["▁", "3", "7"]

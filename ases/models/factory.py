@@ -113,8 +113,8 @@ def build_tokenizer(spec: ModelSpec, train_texts: Sequence[str], cache_root: str
     A decoder-only model's tokenizer also gets a pad token and a segment marker
     (:func:`ases.models.causal.prepare_tokenizer`)."""
     if spec.pretrained is None:
-        tokenizer = trained_tokenizer([*train_texts, *MARKERS], cache_root, spec.vocab_size,
-                                      spec.character_coverage, seed)
+        tokenizer = trained_tokenizer(train_texts, cache_root, spec.vocab_size,
+                                      spec.character_coverage, seed, symbols=MARKERS)
     else:
         try:
             tokenizer = AutoTokenizer.from_pretrained(

@@ -76,8 +76,9 @@ class Seq2SeqAdapter:
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]
 
     def piece_targets(self, pieces: Sequence[str]) -> tuple[list[int], list[int]]:
-        """Each piece tokenized alone: SentencePiece never merges across white space, so
-        their concatenation is the tokenization of the pieces joined with spaces."""
+        """Each piece tokenized alone: SentencePiece and ases' own BPE never merge across
+        white space, so their concatenation is the tokenization of the pieces joined with
+        spaces."""
         per_piece = [self.text_ids(p) for p in pieces]
         return ([t for ids in per_piece for t in ids],
                 [k for k, ids in enumerate(per_piece) for _ in ids])

@@ -79,7 +79,7 @@ class ModelSpec:
     """Run code shipped with a hub model; off unless you trust its author."""
     # The tiny model (ignored when ``pretrained`` is set).
     vocab_size: int = 2000
-    """SentencePiece vocabulary ceiling; small corpora give fewer pieces."""
+    """Vocabulary ceiling of the trained BPE tokenizer; small corpora give fewer tokens."""
     character_coverage: float = 1.0
     """Share of characters the tokenizer must cover (lower it for Chinese)."""
     d_model: int = 128
