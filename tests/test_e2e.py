@@ -105,7 +105,7 @@ def test_the_default_cell_reaches_its_pinned_validation_loss(default_run):
     A change that moves it (data, tokenizer, model, init, loss, optimizer, segmentation)
     fails here; if the move is meant, re-pin it and say why in the commit."""
     metrics = json.loads((default_run.dir / "metrics.json").read_text())
-    assert metrics["val/loss_best"] == pytest.approx(4.8926, abs=2e-3)
+    assert metrics["val/loss_best"] == pytest.approx(5.3934, abs=2e-3)
 
 
 @in_background("gsm8k_run", seconds=40)
