@@ -50,8 +50,7 @@ def covered_characters(texts: Sequence[str], coverage: float) -> set[str]:
 
 
 def train_tokenizer(texts: Sequence[str], out_dir: Path, vocab_size: int,
-                    character_coverage: float = 1.0, seed: int = 0,
-                    symbols: Sequence[str] = ()) -> None:
+                    character_coverage: float = 1.0, symbols: Sequence[str] = ()) -> None:
     """Trains a BPE tokenizer into ``out_dir`` (``save_pretrained``'s files).
 
     Text is NFKC-normalized and its runs of white space become one space (as SentencePiece
@@ -64,19 +63,17 @@ def train_tokenizer(texts: Sequence[str], out_dir: Path, vocab_size: int,
         vocab_size: a ceiling; a small corpus yields fewer tokens, and a corpus with more
             distinct characters than the ceiling (Chinese) keeps every covered character.
         character_coverage: the share of characters covered; rarer ones become ``<unk>``.
-        seed: kept for the cache key (BPE training is deterministic).
         symbols: words that must be one token each (ases' markers, ``[END]``): they are
             shown to the trainer as often as the corpus has lines, so BPE merges each whole.
     """
-    del seed
     # the symbols' characters too (shown that often, they must not push a rare one out),
     # and the word-boundary mark
     alphabet = len(covered_characters(texts, character_coverage) | {c for w in symbols for c in w}
                    | {"▁"})
-    if alphabet + len(SPECIALS) + 64 > vocab_size:
-        log.info("vocab_size %d < %d distinct characters: raised to %d", vocab_size, alphabet,
-                 alphabet + len(SPECIALS) + 64)
-        vocab_size = alphabet + len(SPECIALS) + 64
+    floor = alphabet + len(SPECIALS) + 64
+    if floor > vocab_size:
+        log.info("vocab_size %d < %d distinct characters: raised to %d", vocab_size, alphabet, floor)
+        vocab_size = floor
     tok = Tokenizer(models.BPE(unk_token="<unk>"))
     tok.normalizer = normalizers.Sequence([
         normalizers.NFKC(), normalizers.Replace(Regex(r"\s+"), " "), normalizers.Strip()])
@@ -101,7 +98,8 @@ def trained_tokenizer(texts: Sequence[str], cache_root: str | Path, vocab_size: 
     """The tokenizer for ``texts``, trained once and then loaded from the cache.
 
     The key hashes the texts and every setting, so a second run on the same split loads
-    the cached files instead of training again.
+    the cached files instead of training again (BPE training is deterministic; ``seed``
+    only keeps the key of the caller's run).
     """
     key = {
         "texts": cache_key(list(texts)),
@@ -113,9 +111,9 @@ def trained_tokenizer(texts: Sequence[str], cache_root: str | Path, vocab_size: 
     }
     folder = cached_dir(
         cache_root, "tokenizer", key,
-        lambda out: train_tokenizer(texts, out, vocab_size, character_coverage, seed, symbols),
+        lambda out: train_tokenizer(texts, out, vocab_size, character_coverage, symbols),
     )
-    return AutoTokenizer.from_pretrained(str(folder))
+    return load_tokenizer(folder)
 
 
 def load_tokenizer(folder: str | Path) -> PreTrainedTokenizerBase:
