@@ -47,6 +47,9 @@ class ScorerSettings:
     """CoTs per scoring forward pass."""
     trainer: dict[str, Any]
     """Overrides of the run's trainer for fitting the scorer."""
+    seed: int | None = None
+    """The scorer's training seed; None: the run's. One fixed seed gives every seed of a
+    grid the same scorer, so seeds vary the student and not the segmentation."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,8 @@ class RunConfig:
             beta=seg["beta"],
             merge=bool(seg["merge"]),
             scorer=None if scorer is None else ScorerSettings(
-                scorer["path"], int(scorer["batch_size"]), dict(scorer["trainer"] or {})),
+                scorer["path"], int(scorer["batch_size"]), dict(scorer["trainer"] or {}),
+                None if scorer.get("seed") is None else int(scorer["seed"])),
             uses_segments=bool(path["uses_segments"]),
             tagged=bool(path["tagged"]),
             packed=path.get("packed", False),  # only the uni path packs (null there: auto)

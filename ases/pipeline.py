@@ -52,6 +52,7 @@ from ases.training.checkpointing import (
     StopOnNonFiniteLoss,
     check_checkpoint,
 )
+from ases.training.counting import TokenCounter
 from ases.training.loggers import log_predictions_table, make_logger
 from ases.training.scorer_fit import fit_scorer
 
@@ -170,6 +171,7 @@ def piece_scorer(rc: RunConfig, adapter: ModelAdapter, task: Task, train: list[P
         identity: object = {"path": str(folder), "weights": weights}
     else:
         trainer_cfg = rc.trainer_for_scorer()
+        scorer_seed = rc.seed if rc.scorer.seed is None else rc.scorer.seed
         identity = {
             "train": cache_key([(p.qid, p.question, p.pieces) for p in train]),
             "val": cache_key([(p.qid, p.question, p.pieces) for p in val]),
@@ -178,14 +180,14 @@ def piece_scorer(rc: RunConfig, adapter: ModelAdapter, task: Task, train: list[P
             "optim": rc.optim,
             "datamodule": rc.nodes["datamodule"],
             "trainer": trainer_cfg,
-            "seed": rc.seed,
+            "seed": scorer_seed,
             "version": 1,
         }
         folder = scorer.cached_scorer(identity, rc.cache_dir, tokenizer, lambda: fit_scorer(
             rc.spec, adapter, task, train, val,
             make_datamodule=lambda **kw: rc.make("datamodule", on_long_input=rc.on_long_input, **kw),
             make_trainer=instantiate(trainer_cfg, _partial_=True),
-            optim=rc.optim, seed=rc.seed))
+            optim=rc.optim, seed=scorer_seed))
         model = load_scorer(folder, tokenizer)
     gpu = rc.trainer["accelerator"] == "gpu" and torch.cuda.is_available()
     device = f"cuda:{int(os.environ.get('LOCAL_RANK') or 0)}" if gpu else "cpu"  # each rank its own GPU
@@ -288,7 +290,7 @@ def fit(rc: RunConfig, module: L.LightningModule, dm: L.LightningDataModule, run
     last = run_dir / "checkpoints" / "last.ckpt"
     # SaveLast after the best-checkpoint callback, so last.ckpt holds its updated state
     callbacks: list[L.Callback] = [checkpoint, StopOnNonFiniteLoss(), ExactResume(),
-                                   SaveLast(last, rc.save_last_every_min)]
+                                   TokenCounter(), SaveLast(last, rc.save_last_every_min)]
     old_csv = run_dir / "csv" / "metrics.csv"
     if resume and old_csv.is_file():  # Lightning's CSV logger would overwrite it
         old_csv.rename(old_csv.with_name(f"metrics.before-resume-{time.strftime('%Y%m%d-%H%M%S')}.csv"))
@@ -383,6 +385,9 @@ def run(rc: RunConfig, run_dir: Path, resume: bool = False) -> dict[str, float]:
     if checkpoint.best_model_score is not None:
         metrics["val/loss_best"] = float(checkpoint.best_model_score)
     metrics["train/steps"] = float(trainer.global_step)
+    counter = next(c for c in trainer.callbacks if isinstance(c, TokenCounter))
+    if trainer.global_step:  # not for a test_ckpt run, which trains nothing
+        metrics.update(counter.totals(trainer))
     metrics["time/fit_s"] = fitted - started
     metrics["time/test_s"] = tested - fitted
     for key, value in dm.truncated.items():

@@ -17,7 +17,7 @@ from ases.segment.base import AS, ES
 from ases.text.context import join_segments
 
 COMMON_KEYS = {"test/n", "test/rounds_mean", "test/stop_max_rounds_rate", "data/pieces_mean",
-               "val/loss_best", "train/steps"}
+               "val/loss_best", "train/steps", "train/tokens_target", "train/tokens_input"}
 TASK_KEYS = {"mwp": {"test/acc", "test/format_rate", "test/bleu"},
              "pet": {"test/rouge1", "test/rouge2", "test/rougeL", "test/bleu"}}
 PRED_KEYS = {"qid", "question", "gold_cot", "segments", "segment_types", "rounds",
@@ -33,6 +33,8 @@ def _check_run(run_dir, n_test: int) -> dict:
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert set(metrics) >= COMMON_KEYS | TASK_KEYS[task]
     assert metrics["train/steps"] > 0 and metrics["val/loss_best"] > 0
+    # every step has a row with a target token; the model reads at least one token per target
+    assert metrics["train/tokens_input"] >= metrics["train/tokens_target"] >= metrics["train/steps"]
     preds = read_jsonl(run_dir / "predictions.jsonl")
     assert len(preds) == n_test == metrics["test/n"]
     assert len({p["qid"] for p in preds}) == n_test

@@ -46,7 +46,8 @@ def _sweep_cells(overrides: list[str]) -> list[list[str]]:
         sweeper = Plugins.instance().instantiate_sweeper(
             config=cfg, hydra_context=HydraContext(config_loader=loader, callbacks=None),
             task_function=lambda _: None)
-        swept = [f"{k}={v}" for k, v in (cfg.hydra.sweeper.params or {}).items()] + overrides
+        swept = [f"{k}={v}" for k, v in (cfg.hydra.sweeper.params or {}).items()] + [
+            o for o in overrides if not o.startswith("hydra.")]  # Hydra keeps those to itself
         parsed = OverridesParser.create(config_loader=loader).parse_overrides(swept)
         return [cell for batch in sweeper.split_arguments(parsed, None) for cell in batch]
 
@@ -71,6 +72,18 @@ def test_the_sweeper_runs_the_baseline_once_not_once_per_segmenter():
     assert cells == [["path=seq2seq"],  # without the seg choices it ignores
                      ["path=uni", "seg=entropy", "seg.beta=1.4"],
                      ["path=uni", "seg=location", "seg.beta=1.4"]]
+
+
+def test_arms_are_crossed_with_the_sweep_lists_and_vary_fastest():
+    """Chosen cells instead of a full product: a sweep stopped half-way has whole seeds."""
+    arms = "hydra.sweeper.arms=['path=seq2seq','path=uni seg=location','path=uni path.tagged=true']"
+    cells = _sweep_cells([arms, "seed=0,1", "seg=entropy"])
+    assert cells == [["seed=0", "path=seq2seq"],  # the baseline drops the seg it ignores
+                     ["seed=0", "path=uni", "seg=location"],  # an arm's choice wins
+                     ["seed=0", "seg=entropy", "path=uni", "path.tagged=true"],
+                     ["seed=1", "path=seq2seq"],
+                     ["seed=1", "path=uni", "seg=location"],
+                     ["seed=1", "seg=entropy", "path=uni", "path.tagged=true"]]
 
 
 def test_slurm_launcher_composes_with_the_documented_fields():

@@ -151,6 +151,11 @@ def test_scorer_is_cached_and_not_retrained_for_beta_or_path(monkeypatch, tmp_pa
     pipeline.piece_scorer(RunConfig.from_hydra(compose), Seq2SeqAdapter(tok), task, pieced[:20],
                           pieced[20:])
     assert len(calls) == 2  # a new seed is a new scorer
+    for seed in (2, 3):  # ... unless the scorer's seed is fixed: seed 1's scorer, reused
+        pinned = compose_cfg([*base, f"seed={seed}", "seg.scorer.seed=1"])
+        pipeline.piece_scorer(RunConfig.from_hydra(pinned), Seq2SeqAdapter(tok), task,
+                              pieced[:20], pieced[20:])
+    assert len(calls) == 2
 
 
 def test_scorer_path_errors(tiny, tmp_path):

@@ -98,6 +98,26 @@ def test_a_non_finite_loss_stops_training_before_the_update(tmp_path):
     assert all(torch.equal(after[k], v) for k, v in before.items())  # no update from the NaN
 
 
+def test_token_counter_counts_every_trained_batch_and_resumes_its_count(tmp_path):
+    from ases.training.counting import TokenCounter
+
+    module, dm = _setup(tmp_path)
+    dm.setup("fit")
+    batches = list(dm.train_dataloader())[:3]
+    target = sum(int((b["labels"] != -100).sum()) for b in batches)
+    read = sum(int(b["attention_mask"].sum()) for b in batches)
+    counter = TokenCounter()
+    trainer = L.Trainer(max_steps=3, accelerator="cpu", logger=False, enable_progress_bar=False,
+                        enable_checkpointing=False, default_root_dir=str(tmp_path),
+                        callbacks=[counter], limit_val_batches=0)
+    trainer.fit(module, datamodule=dm)
+    assert counter.totals(trainer) == {"train/tokens_target": target, "train/tokens_input": read}
+    torch.save(counter.state_dict(), tmp_path / "c.pt")
+    resumed = TokenCounter()
+    resumed.load_state_dict(torch.load(tmp_path / "c.pt", weights_only=True))
+    assert (resumed.target, resumed.input) == (target, read)
+
+
 def test_resumable_loader_skips_the_trained_batches_of_the_same_epoch_only():
     from ases.training.datamodule import EpochSeededSampler, ResumableLoader
 

@@ -38,16 +38,25 @@ def _is_seg_override(override: str) -> bool:
 class GridSweeper(BasicSweeper):
     """Runs the Cartesian product of the sweep lists, each distinct cell once, then the
     ``extra`` cells (``hydra.sweeper.extra``: strings of overrides, each applied to the
-    grid's first cell), e.g. one decoder-only student per path beside a T5 grid."""
+    grid's first cell), e.g. one decoder-only student per path beside a T5 grid.
+
+    ``hydra.sweeper.arms`` (strings of overrides) crosses a list of chosen cells with the
+    sweep lists instead of a full product: ``arms=['path=seq2seq', 'path=uni seg=entropy',
+    'path=uni seg=location']`` with ``seed=0,1,2`` runs those three arms for seed 0, then
+    for seed 1, ... (the arms vary fastest, so a sweep stopped half-way has whole seeds).
+    """
 
     def __init__(self, max_batch_size: int | None = None, params: dict[str, str] | None = None,
-                 extra: list[str] | None = None) -> None:
+                 extra: list[str] | None = None, arms: list[str] | None = None) -> None:
         super().__init__(max_batch_size=max_batch_size, params=params)
         self.extra = [str(cell) for cell in (extra or [])]
+        self.arms = [str(arm).split() for arm in (arms or [])]
 
     def split_arguments(self, overrides: list[Override],  # type: ignore[override]
                         max_batch_size: int | None) -> list[list[list[str]]]:
         cells = BasicSweeper.split_arguments(overrides, None)[0]
+        if self.arms:
+            cells = [_with(cell, arm) for cell in cells for arm in self.arms]
         cells += [_with(cells[0], cell.split()) for cell in self.extra]
         kept, seen = [], set()
         for cell in cells:

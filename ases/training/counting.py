@@ -1,0 +1,45 @@
+"""Training tokens seen: the compute a run spent, in the unit that is fair across paths.
+
+AS-ES turns one CoT into several rows, and a T5 row re-reads the CoT written so far, so equal
+optimizer steps are not equal tokens. ``metrics.json`` records both counts of a run:
+``train/tokens_target`` (tokens the loss is taken on) and ``train/tokens_input`` (tokens the
+model reads: the encoder's input for T5; prompt and target for a decoder-only model).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import torch
+
+
+class TokenCounter(L.Callback):
+    """Counts the non-padding tokens of every training batch, across DDP ranks at the end.
+
+    Its counts are part of ``last.ckpt``, so a resumed run goes on counting where the killed
+    run stopped (the batches it saw before the kill are not counted twice, nor lost).
+    """
+
+    def __init__(self) -> None:
+        self.target = 0
+        self.input = 0
+
+    def on_train_batch_end(self, trainer: L.Trainer, module: L.LightningModule, outputs: Any,
+                           batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        self.target += int((batch["labels"] != -100).sum())
+        self.input += int(batch["attention_mask"].sum())
+
+    def totals(self, trainer: L.Trainer) -> dict[str, float]:
+        """``train/tokens_target`` and ``train/tokens_input``, summed over the ranks."""
+        counts = torch.tensor([self.target, self.input], dtype=torch.float64)
+        if trainer.world_size > 1:
+            counts = trainer.strategy.reduce(counts.to(trainer.strategy.root_device),
+                                             reduce_op="sum").cpu()
+        return {"train/tokens_target": float(counts[0]), "train/tokens_input": float(counts[1])}
+
+    def state_dict(self) -> dict[str, int]:
+        return {"target": self.target, "input": self.input}
+
+    def load_state_dict(self, state_dict: dict[str, int]) -> None:
+        self.target, self.input = int(state_dict["target"]), int(state_dict["input"])
