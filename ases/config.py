@@ -16,6 +16,13 @@ from omegaconf import DictConfig, OmegaConf
 from ases.decoding.settings import DecodeSettings
 from ases.models.spec import ModelSpec
 
+LOSS_WEIGHTS = ("token", "row", "segment")
+"""``path.loss_weights``: what counts once in the training loss (null: the model family's
+default, token for T5 and row for decoder-only models)."""
+
+# The baseline segments its CoTs only to weigh the loss by segment (conf/path/seq2seq.yaml).
+OmegaConf.register_new_resolver("ases_segmented", lambda mode: mode == "segment", replace=True)
+
 
 def cell_of(cfg: DictConfig) -> dict[str, Any]:
     """The grid choices of a composed config.
@@ -29,7 +36,8 @@ def cell_of(cfg: DictConfig) -> dict[str, Any]:
         "task": str(cfg.task.name),
         "data": str(cfg.data.name),
         "seg": str(cfg.seg.name) if uses_segments else None,
-        "path": str(cfg.path.name) + ("-tagged" if cfg.path.tagged else ""),
+        "path": (str(cfg.path.name) + ("-tagged" if cfg.path.tagged else "")
+                 + (f"-w{cfg.path.loss_weights}" if cfg.path.get("loss_weights") else "")),
         "beta": float(cfg.seg.beta) if uses_segments else None,
         "gamma": float(gamma) if gamma is not None else None,
         "model": str(cfg.model.name),
@@ -73,6 +81,8 @@ class RunConfig:
     uses_segments: bool
     """False for the seq2seq baseline: no segmentation, no scorer."""
     tagged: bool
+    loss_weights: str | None
+    """What counts once in the loss (:data:`LOSS_WEIGHTS`); None: the model family's."""
     packed: bool | None
     """The uni path's rows of one CoT as one sequence: None = where the model allows it
     (decoder-only), :func:`ases.pipeline.packing` decides."""
@@ -98,6 +108,10 @@ class RunConfig:
         spec = ModelSpec(**plain["model"])
         seg, path = plain["seg"], plain["path"]
         scorer = seg.get("scorer")  # only segmenters that need a scorer have one
+        loss_weights = path.get("loss_weights")
+        if loss_weights not in (None, *LOSS_WEIGHTS):
+            raise ValueError(f"path.loss_weights={loss_weights!r}; choose null (the model "
+                             f"family's default), {', '.join(LOSS_WEIGHTS)}")
         return cls(
             seed=int(cfg.seed),
             cache_dir=str(cfg.cache_dir),
@@ -116,6 +130,7 @@ class RunConfig:
                 None if scorer.get("seed") is None else int(scorer["seed"])),
             uses_segments=bool(path["uses_segments"]),
             tagged=bool(path["tagged"]),
+            loss_weights=loss_weights,
             packed=path.get("packed", False),  # only the uni path packs (null there: auto)
             spec=spec,
             specs=_path_specs(plain["model"], path),

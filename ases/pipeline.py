@@ -375,7 +375,8 @@ def run(rc: RunConfig, run_dir: Path, resume: bool = False) -> dict[str, float]:
     dm = rc.make("datamodule", train_rows=train_rows, val_rows=val_rows,
                  test_examples=splits.test, adapter=adapter,
                  max_source_len=rc.spec.max_source_len, max_target_len=rc.spec.max_target_len,
-                 seed=rc.seed, on_long_input=rc.on_long_input, packed=packing(rc, adapter))
+                 seed=rc.seed, on_long_input=rc.on_long_input, packed=packing(rc, adapter),
+                 loss_weights=rc.loss_weights)
     trainer, checkpoint, best = fit(rc, module, dm, run_dir, resume)
     fitted = time.perf_counter()
     trainer.test(module, datamodule=dm, ckpt_path=best, weights_only=True)

@@ -117,6 +117,25 @@ def test_command_writes_table_plots_and_json(runs, tmp_path, capsys):
         assert expected in sentence
 
 
+@pytest.mark.slow
+def test_reference_labels_segments_the_gold_cots_by_the_generators_labels(runs, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main([str(runs["seq2seq"]), str(runs["uni"]), "--reference", "labels",
+                 "--out", str(out)]) == 0  # a seq2seq run alone would do too
+    data = json.loads((out / "analysis.json").read_text())
+    ref = data["reference"]
+    assert ref["run"] is None and ref["seg"] == "labels" and ref["n_examples"] == 16
+    uni = load_run(runs["uni"])
+    for seg, ex in zip(ref["segments"], uni.splits.test, strict=True):
+        pieces = uni.task.pieces(ex.cot)
+        assert seg["tags"] == uni.task.piece_labels(ex, pieces)  # the generator's labels
+        assert [s["tag"] for s in seg["segments"]] == [
+            t for k, t in enumerate(seg["tags"]) if k == 0 or t != seg["tags"][k - 1]]
+    assert len({(r["tokens_es"], r["tokens_as"]) for r in data["runs"]}) == 1
+    assert all(r["tokens_es"] > 0 and r["tokens_as"] > 0 for r in data["runs"])
+    assert "the data's own ES/AS sentence labels" in (out / "analysis.md").read_text()
+
+
 def _hand_nll(model, tokenizer, source: str, target: str, n_skip: int = 0) -> list[float]:
     """A plain forward with the training target (with </s>): -log p of the target's tokens,
     the first ``n_skip`` (a tag marker) and the final </s> left out."""

@@ -63,6 +63,23 @@ def test_mean_and_sample_std_over_seeds(tmp_path):
     assert "mwp → `test/acc`" in md
 
 
+def test_cells_in_detail_show_compute_and_form_over_seeds(tmp_path):
+    for seed, (tokens, fmt) in enumerate([(1000, 0.9), (1200, 1.0)]):
+        make_run(tmp_path, f"{seed}_uni", seed=seed,
+                 metrics={"test/acc": 0.5, "test/format_rate": fmt, "train/steps": 2700,
+                          "train/tokens_target": tokens, "train/tokens_input": 3 * tokens})
+    make_run(tmp_path, "2_dual", path="dual", metrics={"test/acc": 0.3})
+    md, rows = report(tmp_path)
+    details = rows["mwp-entropy-uni-b1.4"]["details"]
+    assert details["train/tokens_target"]["mean"] == pytest.approx(1100)
+    assert details["test/format_rate"]["std"] == pytest.approx(0.0707, abs=1e-4)
+    assert details["train/steps"] == {"mean": 2700, "std": 0.0}
+    assert details["time/fit_s"] is None  # no run recorded it
+    assert ("| `mwp-entropy-uni-b1.4` | tiny | 2 |  | 0.9500 ± 0.0707 |  | 2,700 ± 0 | "
+            "1,100 ± 141 | 3,300 ± 424 |  |") in md
+    assert "`mwp-entropy-dual-b1.4`" not in md.split("## Cells in detail")[1].split("##")[0]
+
+
 def test_failed_and_incomplete_cells_get_rows(tmp_path):
     make_run(tmp_path, "0_dual", path="dual", status="failed", error="ValueError: boom",
              metrics={"status": "failed", "error": "ValueError: boom"})

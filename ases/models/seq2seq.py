@@ -68,9 +68,17 @@ class Seq2SeqAdapter:
         return {"input_ids": input_ids, "attention_mask": attention, "labels": labels, "is_as": is_as}
 
     def loss(self, model: PreTrainedModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """The mean token cross-entropy over the batch's target tokens."""
-        return model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                     labels=batch["labels"]).loss
+        """The mean token cross-entropy over the batch's target tokens, or its ``weights``-
+        weighted mean where the batch has them (``path.loss_weights``)."""
+        out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                    labels=batch["labels"])
+        if "weights" not in batch:
+            return out.loss
+        logits, labels, weights = out.logits.float(), batch["labels"], batch["weights"]  # (B, T, V), (B, T)
+        nll = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                                labels.reshape(-1), ignore_index=-100,
+                                                reduction="none").view_as(labels)
+        return (nll * weights).sum() / weights.sum()
 
     def text_ids(self, text: str) -> list[int]:
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]

@@ -22,6 +22,9 @@ class Row:
     target: str
     kind: str
     """COT (whole chain, the baseline), ES or AS (one segment), STOP (end of chain)."""
+    parts: tuple[str, ...] = ()
+    """A segmented baseline's target, segment by segment (``path.loss_weights=segment``
+    weighs each once); empty for every other row."""
 
     @property
     def source(self) -> str:
@@ -45,8 +48,13 @@ class Pieced(Protocol):
 
 
 def whole_rows(cots: Sequence[Pieced]) -> list[Row]:
-    """The baseline's rows: question → whole CoT (the pieces joined)."""
-    return [Row(c.qid, Prompt(c.question), join_segments(c.pieces), "COT") for c in cots]
+    """The baseline's rows: question → whole CoT (the pieces joined). Segmented CoTs
+    (``path.loss_weights=segment``) also give each row its segments as ``parts``."""
+    out = []
+    for c in cots:
+        parts = tuple(s.text for s in c.segments) if isinstance(c, SegmentedCoT) else ()
+        out.append(Row(c.qid, Prompt(c.question), join_segments(parts or c.pieces), "COT", parts))
+    return out
 
 
 def segment_rows(segmented: Sequence[SegmentedCoT], tagged: bool = False) -> list[Row]:

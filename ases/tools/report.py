@@ -29,6 +29,12 @@ from ases.tools.paired import interval, paired_difference, problem_scores
 ORDER = ("task", "data", "model", "gamma", "seg", "path", "beta")  # rows: baseline first (seg None)
 SAME_BASELINE = ("task", "data", "model", "gamma")  # fields a cell shares with its baseline
 BASELINE = "seq2seq"
+DETAILS = {  # the "Cells in detail" table: metrics.json key -> column, mean ± std over seeds
+    "test/acc_flexible": "flexible acc", "test/format_rate": "format rate",
+    "test/rounds_mean": "rounds", "train/steps": "steps",
+    "train/tokens_target": "target tokens", "train/tokens_input": "tokens read",
+    "time/fit_s": "fit s",
+}
 
 
 def metric_of(task: str, runs: Sequence[dict], metric: str | None = None) -> str:
@@ -52,6 +58,14 @@ def _values(runs: Sequence[dict], key: str) -> list[float]:
 
 def _mean(values: Sequence[float]) -> float | None:
     return statistics.fmean(values) if values else None
+
+
+def _spread(values: Sequence[float]) -> dict | None:
+    """Mean and sample std (None for one value) of a metric over seeds; None without values."""
+    if not values:
+        return None
+    return {"mean": statistics.fmean(values),
+            "std": statistics.stdev(values) if len(values) >= 2 else None}
 
 
 def _status(n_ok: int, n_failed: int, n_incomplete: int) -> str:
@@ -97,6 +111,7 @@ def summarize(runs: Sequence[dict], metric: str | None = None) -> list[dict]:
             "rounds": _mean(_values(done, "test/rounds_mean")),
             # MWP: the flexible grade next to the strict one (docs/grading.md)
             "acc_flexible": _mean(_values(done, "test/acc_flexible")),
+            "details": {key: _spread(_values(done, key)) for key in DETAILS},
             "status": _status(len(done), n_failed, len(members) - len(done) - n_failed)
             + _repeated_seeds(done),
             # failed runs' errors first: the table shows the first one
@@ -275,6 +290,14 @@ def _metric_cell(r: dict) -> str:
     return f"{'failed' if r['n_failed'] else 'incomplete'}: {_short(r['errors'][0])}"
 
 
+def _spread_txt(spread: dict | None, key: str) -> str:
+    if spread is None:
+        return ""
+    fmt = ",.0f" if key.startswith(("train/", "time/")) else ".2f" if key.endswith("rounds_mean") else ".4f"
+    std = f" ± {spread['std']:{fmt}}" if spread["std"] is not None else ""
+    return f"{spread['mean']:{fmt}}{std}"
+
+
 def render_markdown(rows: Sequence[dict], runs: Sequence[dict], plots: Sequence[str]) -> str:
     """The report: metrics used, the cell table, best cells, baseline vs AS-ES, failures, plots."""
     used = ", ".join(f"{t} → `{m}`" for t, m in dict.fromkeys((r["task"], r["metric"]) for r in rows))
@@ -289,6 +312,18 @@ def render_markdown(rows: Sequence[dict], runs: Sequence[dict], plots: Sequence[
                 _txt(r["as_fraction"]), _txt(r["agreement"]),
                 _txt(r["rounds"], ".2f"), r["status"]]
         lines.append("| " + " | ".join(_txt(c) for c in cols) + " |")
+    detailed = [r for r in rows if any(r["details"].values())]
+    if detailed:
+        lines += ["", "## Cells in detail", "",
+                  "Mean ± sample std over completed seeds. Steps and tokens are the training "
+                  "compute: target tokens carry the loss; tokens read are the model's inputs "
+                  "(the encoder's for T5, prompt and target for a decoder-only model).", "",
+                  "| cell | model | seeds | " + " | ".join(DETAILS.values()) + " |",
+                  "|" + "---|" * (3 + len(DETAILS))]
+        for r in detailed:
+            cols = [f"`{r['name']}`", r["model"], str(r["n_completed"])]
+            cols += [_spread_txt(r["details"][k], k) for k in DETAILS]
+            lines.append("| " + " | ".join(cols) + " |")
     lines += ["", "## Best cell per task", ""]
     best: dict[str, dict] = {}
     for r in rows:

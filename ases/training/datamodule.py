@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from functools import partial
 
 import lightning as L
 import torch
@@ -14,6 +15,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 from ases.data.example import Example
 from ases.models.adapter import EncodedRow, ModelAdapter
 from ases.paths.rows import Row
+from ases.text.context import join_segments
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,35 @@ def pack(rows: Sequence[Row], sources: list[list[int]], targets: list[list[int]]
         out_spans.append([len(targets[k]) for k in range(start, end)])
         start = end
     return _Encoded(out_src, out_tgt, out_as, out_spans)
+
+
+def segment_spans(adapter: ModelAdapter, row: Row, target: list[int]) -> list[int]:
+    """The lengths of a segmented baseline row's segments in its target ids (the end token
+    goes with the last): each boundary is where the tokens of the segments before it end.
+    A row without ``parts`` is one span."""
+    bounds = [min(len(adapter.text_ids(join_segments(row.parts[:k]))), len(target))
+              for k in range(1, len(row.parts))]
+    edges = [0, *bounds, len(target)]
+    return [b - a for a, b in zip(edges, edges[1:], strict=False) if b > a] or [len(target)]
+
+
+def weighted_collate(collate: Callable[[Sequence[EncodedRow]], dict[str, torch.Tensor]],
+                     loss_weights: str, batch: Sequence[EncodedRow]) -> dict[str, torch.Tensor]:
+    """The adapter's batch with ``weights`` (like ``labels``) set by ``path.loss_weights``:
+    1 per target token (``token``), or ``1 / len`` per token of each span, so each row or
+    segment counts once (``row``, ``segment``). The adapter's loss is the weighted mean."""
+    out = collate(batch)
+    labels = out["labels"]
+    weights = torch.zeros(labels.shape, dtype=torch.float)
+    for b, (_, target, _, spans) in enumerate(batch):
+        where = (labels[b] != -100).nonzero().squeeze(1)
+        assert len(where) == len(target) == sum(spans), "one label per target token"
+        if loss_weights == "token":
+            weights[b, where] = 1.0
+        else:
+            weights[b, where] = torch.cat([torch.full((s,), 1.0 / s) for s in spans])
+    out["weights"] = weights
+    return out
 
 
 def _examples_collate(batch: list[Example]) -> dict[str, list[dict]]:
@@ -143,13 +174,17 @@ class RowsDataModule(L.LightningDataModule):
         packed: the rows of one CoT as one sequence (uni path on a decoder-only model; the
             loss weights keep it the mean of the row losses). Rows that are not prefixes of
             the next (a cut prompt) stay rows of their own.
+        loss_weights: what counts once in the loss (``path.loss_weights``): ``token``,
+            ``row`` or ``segment`` (a segmented baseline row's segments; any other row is
+            one segment); None leaves the adapter's own weighing (T5 token, causal row).
     """
 
     def __init__(self, train_rows: Sequence[Row], val_rows: Sequence[Row],
                  test_examples: Sequence[Example], adapter: ModelAdapter,
                  max_source_len: int, max_target_len: int, batch_size: int = 32,
                  eval_batch_size: int = 64, num_workers: int = 0, seed: int = 0,
-                 on_long_input: str = "truncate", packed: bool = False):
+                 on_long_input: str = "truncate", packed: bool = False,
+                 loss_weights: str | None = None):
         super().__init__()
         self.train_rows, self.val_rows = list(train_rows), list(val_rows)
         self.test_examples = list(test_examples)
@@ -161,6 +196,9 @@ class RowsDataModule(L.LightningDataModule):
             raise ValueError(f"data.on_long_input={on_long_input!r}; choose error or truncate")
         self.on_long_input = on_long_input
         self.packed = packed
+        self.loss_weights = loss_weights
+        self.collate = (adapter.collate if loss_weights is None
+                        else partial(weighted_collate, adapter.collate, loss_weights))
         self.sequences: dict[str, int] = {}
         """Per split, with ``packed``: the sequences the rows were packed into."""
         self.truncated: dict[str, int] = {}
@@ -190,7 +228,9 @@ class RowsDataModule(L.LightningDataModule):
             packed = pack(rows, src, tgt)
             self.sequences[split] = len(packed)
             return packed
-        return _Encoded(src, tgt, [r.kind == "AS" for r in rows])
+        spans = ([segment_spans(self.adapter, r, t) for r, t in zip(rows, tgt, strict=True)]
+                 if self.loss_weights == "segment" else None)
+        return _Encoded(src, tgt, [r.kind == "AS" for r in rows], spans)
 
     def setup(self, stage: str | None = None) -> None:
         if self._train is None:
@@ -205,7 +245,7 @@ class RowsDataModule(L.LightningDataModule):
         lengths = [len(s) + len(t) for s, t in zip(self._train.sources, self._train.targets, strict=True)]
         sampler = EpochSeededSampler(self.batch_size, lengths=lengths, seed=self.seed)
         return ResumableLoader(self._train, batch_size=self.batch_size, sampler=sampler,
-                               collate_fn=self.adapter.collate,
+                               collate_fn=self.collate,
                                num_workers=self.num_workers, progress=self._batches_trained)
 
     def _batches_trained(self) -> tuple[int, int]:
@@ -220,7 +260,7 @@ class RowsDataModule(L.LightningDataModule):
     def val_dataloader(self) -> DataLoader:
         assert self._val is not None
         return DataLoader(self._val, batch_size=self.eval_batch_size, shuffle=False,
-                          collate_fn=self.adapter.collate,
+                          collate_fn=self.collate,
                           num_workers=self.num_workers)
 
     def test_dataloader(self) -> DataLoader:

@@ -17,6 +17,8 @@ from typing import Any
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.types import Override
 
+import ases.config  # noqa: F401  (registers the resolvers a path config uses)
+
 log = logging.getLogger(__name__)
 
 

@@ -1,4 +1,4 @@
-"""``ases-analysis RUN_DIR [RUN_DIR ...] [--out DIR] [--max-examples N] [--reference RUN_DIR]``
+"""``ases-analysis RUN_DIR [RUN_DIR ...] [--out DIR] [--max-examples N] [--reference RUN_DIR|labels]``
 
 Writes ``analysis.md``, ``nll_by_type.png``, ``loss_curves.png`` and ``analysis.json`` into
 ``--out`` (default: ``analysis/`` beside the first run dir, i.e. in its multirun folder).
@@ -26,10 +26,14 @@ from ases.tools.analysis.report import (
 from ases.tools.analysis.runs import (
     AnalysisError,
     check_compatible,
+    label_segmentation,
     load_config,
     load_run,
     reference_segmentation,
 )
+
+LABELS = "labels"
+"""``--reference labels``: segment the gold CoTs by the data's own ES/AS labels."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,28 +49,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="output folder (default: analysis/ beside the first run)")
     p.add_argument("--max-examples", type=int, help="score only the first N test examples (default all)")
     p.add_argument("--reference", type=Path, help="the uni/dual run whose seg config segments the "
-                   "gold CoTs (default: the first given run that uses segments)")
+                   "gold CoTs (default: the first given run that uses segments), or 'labels': "
+                   "the data's own ES/AS sentence labels (synthetic data)")
     p.add_argument("--batch-size", type=int, default=32, help="sequences per forward pass (default 32)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
                    help="where the models run (default: cuda when available)")
     args = p.parse_args(argv)
     if args.max_examples is not None and args.max_examples < 1:
         p.error(f"--max-examples must be >= 1; got {args.max_examples}")
+    by_labels = args.reference is not None and str(args.reference) == LABELS
     try:
-        dirs = list(dict.fromkeys([*args.run_dirs, *([args.reference] if args.reference else [])]))
+        extra = [args.reference] if args.reference and not by_labels else []
+        dirs = list(dict.fromkeys([*args.run_dirs, *extra]))
         cfgs = {d: load_config(d) for d in dirs}
         check_compatible(cfgs)  # before loading any weights: a tokenizer of other data won't fit
-        ref_dir = args.reference or next((d for d in dirs if cfgs[d].path.uses_segments), None)
-        if ref_dir is None or not cfgs[ref_dir].path.uses_segments:
-            raise AnalysisError("no reference segmentation: give at least one uni or dual run, or "
-                                "--reference RUN_DIR of one (seq2seq runs use no segments)")
+        ref_dir = (args.run_dirs[0] if by_labels else args.reference
+                   or next((d for d in dirs if cfgs[d].path.uses_segments), None))
+        if ref_dir is None or not (by_labels or cfgs[ref_dir].path.uses_segments):
+            raise AnalysisError("no reference segmentation: give at least one uni or dual run, "
+                                "--reference RUN_DIR of one (seq2seq runs use no segments), or "
+                                "--reference labels")
         runs = {d: load_run(d, args.device) for d in dirs}
+        ref = runs[ref_dir]
+        examples = ref.splits.test[: args.max_examples]
+        segmented = (label_segmentation(ref, examples) if by_labels
+                     else reference_segmentation(ref, examples))
     except RunLoadError as err:
         print(f"ases-analysis: error: {err}", file=sys.stderr)
         return 2
-    ref = runs[ref_dir]
-    examples = ref.splits.test[: args.max_examples]
-    segmented = reference_segmentation(ref, examples)
     results = []
     for d in args.run_dirs:
         run, curves = runs[d], loss_curves(d)
@@ -77,8 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             **gold_nll(run, segmented, examples, args.batch_size),
             "val_loss_best": best_val_loss(d, curves), "curves": curves,
         })
-    reference = {"run": str(ref_dir), "seg": str(ref.cfg.seg.name), "beta": float(ref.cfg.seg.beta),
-                 "merge": bool(ref.cfg.seg.merge), "n_examples": len(examples),
+    reference = {"run": None if by_labels else str(ref_dir),
+                 "seg": LABELS if by_labels else str(ref.cfg.seg.name),
+                 "beta": None if by_labels else float(ref.cfg.seg.beta),
+                 "merge": True if by_labels else bool(ref.cfg.seg.merge), "n_examples": len(examples),
                  "segments": [s.to_json() for s in segmented]}
     out = args.out or args.run_dirs[0].resolve().parent / "analysis"
     table = render_markdown(results, reference)

@@ -71,8 +71,11 @@ def render_markdown(results: list[dict], reference: dict) -> str:
     """``analysis.md``: one table row per run and, when a seq2seq run is among them, one
     sentence per AS-ES run comparing it with the first seq2seq run."""
     lines = ["# Gold-CoT NLL by segment type", "",
-             f"{reference['n_examples']} test examples, segmented by `{reference['run']}` "
-             f"(seg={reference['seg']}, beta={reference['beta']}, merge={reference['merge']}). "
+             f"{reference['n_examples']} test examples, " + (
+                 "segmented by the data's own ES/AS sentence labels. "
+                 if reference["run"] is None else
+                 f"segmented by `{reference['run']}` (seg={reference['seg']}, "
+                 f"beta={reference['beta']}, merge={reference['merge']}). ") +
              "NLL is nats per gold CoT token, teacher-forced; AS-ES paths see the gold earlier "
              "segments. Best val losses are on each path's own rows, so they do not compare "
              "across paths.", "",

@@ -12,10 +12,10 @@ from ases.data.example import Example
 from ases.load import Run, RunLoadError, load_config, load_run
 from ases.pipeline import cut_pieces, piece_scorer, segment_pieced
 from ases.runs.files import flatten
-from ases.segment.base import SegmentedCoT
+from ases.segment.base import AS, SegmentedCoT, merge
 
-__all__ = ["AnalysisError", "Run", "check_compatible", "load_config", "load_run",
-           "reference_segmentation"]
+__all__ = ["AnalysisError", "Run", "check_compatible", "label_segmentation", "load_config",
+           "load_run", "reference_segmentation"]
 
 
 class AnalysisError(RunLoadError):
@@ -51,3 +51,19 @@ def reference_segmentation(run: Run, examples: Sequence[Example]) -> list[Segmen
                                        cut_pieces(run.splits.val, run.task)))
     return segment_pieced(cut_pieces(list(examples), run.task), segmenter, run.rc.beta,
                           run.rc.merge)
+
+
+def label_segmentation(run: Run, examples: Sequence[Example]) -> list[SegmentedCoT]:
+    """The gold CoTs segmented by the data's own ES/AS labels (``--reference labels``): the
+    synthetic generators label every sentence; adjacent pieces with one label merge."""
+    out = []
+    for p in cut_pieces(list(examples), run.task):
+        if p.labels is None:
+            raise AnalysisError(
+                f"test example {p.qid} of {run.dir} has no ES/AS labels: --reference labels "
+                "needs data whose generator labels its sentences (data=synthetic); give a "
+                "uni or dual run as --reference instead")
+        out.append(SegmentedCoT(p.qid, p.question, list(p.pieces),
+                                [float(t == AS) for t in p.labels], 0.5, list(p.labels),
+                                merge(p.pieces, p.labels)))
+    return out
