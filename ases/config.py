@@ -37,7 +37,8 @@ def cell_of(cfg: DictConfig) -> dict[str, Any]:
         "data": str(cfg.data.name),
         "seg": str(cfg.seg.name) if uses_segments else None,
         "path": (str(cfg.path.name) + ("-tagged" if cfg.path.tagged else "")
-                 + (f"-w{cfg.path.loss_weights}" if cfg.path.get("loss_weights") else "")),
+                 + (f"-w{cfg.path.loss_weights}" if cfg.path.get("loss_weights") else "")
+                 + (f"-{cfg.variant}" if cfg.get("variant") else "")),
         "beta": float(cfg.seg.beta) if uses_segments else None,
         "gamma": float(gamma) if gamma is not None else None,
         "model": str(cfg.model.name),
@@ -107,7 +108,9 @@ class RunConfig:
         plain = OmegaConf.to_container(cfg, resolve=True)
         spec = ModelSpec(**plain["model"])
         seg, path = plain["seg"], plain["path"]
-        scorer = seg.get("scorer")  # only segmenters that need a scorer have one
+        scorer = seg.get("scorer")  # only segmenters that need a scorer have one ...
+        if scorer is not None and "path" not in scorer:
+            scorer = None  # ... others may get a stray one, e.g. seg.scorer.seed from a grid
         loss_weights = path.get("loss_weights")
         if loss_weights not in (None, *LOSS_WEIGHTS):
             raise ValueError(f"path.loss_weights={loss_weights!r}; choose null (the model "

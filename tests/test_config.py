@@ -209,3 +209,11 @@ def test_seed_zero_is_a_seed():
     assert rc.seed == 0 and rc.cell["seed"] == 0
     with pytest.raises(ValueError, match="seed must be set"):
         RunConfig.from_hydra(compose_cfg(["seed=null"]))
+
+
+def test_a_grid_wide_scorer_setting_leaves_segmenters_without_a_scorer_alone():
+    """experiment=evidence sets seg.scorer.seed for every cell; location has no scorer."""
+    location = RunConfig.from_hydra(compose_cfg(["experiment=evidence", "path=uni", "seg=location"]))
+    assert location.scorer is None
+    entropy = RunConfig.from_hydra(compose_cfg(["experiment=evidence", "path=uni", "seg=entropy"]))
+    assert entropy.scorer is not None and entropy.scorer.seed == 0

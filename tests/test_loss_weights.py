@@ -102,5 +102,8 @@ def test_the_segmented_baseline_is_its_own_cell_and_segments_first():
     assert plain.cell["path"] == "seq2seq" and plain.cell["seg"] is None
     causal = RunConfig.from_hydra(compose_cfg(["path=uni", "path.loss_weights=token"]))
     assert causal.cell["path"] == "uni-wtoken"
+    short = RunConfig.from_hydra(compose_cfg(["path=seq2seq", "variant=steps640",
+                                              "trainer.max_steps=640"]))
+    assert short.cell["path"] == "seq2seq-steps640"  # a cell of its own, beside the baseline
     with pytest.raises(ValueError, match="path.loss_weights='tokens'; choose null"):
         RunConfig.from_hydra(compose_cfg(["path=uni", "path.loss_weights=tokens"]))
