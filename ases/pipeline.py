@@ -379,16 +379,17 @@ def run(rc: RunConfig, run_dir: Path, resume: bool = False) -> dict[str, float]:
                  loss_weights=rc.loss_weights)
     trainer, checkpoint, best = fit(rc, module, dm, run_dir, resume)
     fitted = time.perf_counter()
+    # what training did, read before testing restores the best checkpoint's states
+    metrics["train/steps"] = float(trainer.global_step)
+    counter = next(c for c in trainer.callbacks if isinstance(c, TokenCounter))
+    if trainer.global_step:  # not for a test_ckpt run, which trains nothing
+        metrics.update(counter.totals(trainer))
     trainer.test(module, datamodule=dm, ckpt_path=best, weights_only=True)
     tested = time.perf_counter()
 
     metrics.update(module.test_metrics)
     if checkpoint.best_model_score is not None:
         metrics["val/loss_best"] = float(checkpoint.best_model_score)
-    metrics["train/steps"] = float(trainer.global_step)
-    counter = next(c for c in trainer.callbacks if isinstance(c, TokenCounter))
-    if trainer.global_step:  # not for a test_ckpt run, which trains nothing
-        metrics.update(counter.totals(trainer))
     metrics["time/fit_s"] = fitted - started
     metrics["time/test_s"] = tested - fitted
     for key, value in dm.truncated.items():

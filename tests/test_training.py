@@ -115,7 +115,29 @@ def test_token_counter_counts_every_trained_batch_and_resumes_its_count(tmp_path
     torch.save(counter.state_dict(), tmp_path / "c.pt")
     resumed = TokenCounter()
     resumed.load_state_dict(torch.load(tmp_path / "c.pt", weights_only=True))
+    resumed.on_train_start(trainer, module)  # a resumed fit takes the counts up
     assert (resumed.target, resumed.input) == (target, read)
+
+
+def test_testing_an_earlier_checkpoint_keeps_the_runs_token_counts(tmp_path):
+    """trainer.test(ckpt_path=best) restores callback states: the counts stay the whole run's."""
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    from ases.training.counting import TokenCounter
+
+    module, dm = _setup(tmp_path)
+    counter = TokenCounter()
+    early = ModelCheckpoint(dirpath=tmp_path / "ck", every_n_train_steps=1, save_top_k=1,
+                            monitor="step", mode="min")  # keeps the step-1 checkpoint
+    trainer = L.Trainer(max_steps=3, accelerator="cpu", logger=False, enable_progress_bar=False,
+                        default_root_dir=str(tmp_path), callbacks=[counter, early],
+                        limit_val_batches=0)
+    trainer.fit(module, datamodule=dm)
+    after_fit = counter.totals(trainer)
+    saved = torch.load(early.best_model_path, weights_only=False)["callbacks"]
+    assert [v for k, v in saved.items() if "TokenCounter" in k][0]["target"] < after_fit["train/tokens_target"]
+    trainer.test(module, datamodule=dm, ckpt_path=early.best_model_path, weights_only=False)
+    assert counter.totals(trainer) == after_fit
 
 
 def test_resumable_loader_skips_the_trained_batches_of_the_same_epoch_only():

@@ -18,12 +18,20 @@ class TokenCounter(L.Callback):
     """Counts the non-padding tokens of every training batch, across DDP ranks at the end.
 
     Its counts are part of ``last.ckpt``, so a resumed run goes on counting where the killed
-    run stopped (the batches it saw before the kill are not counted twice, nor lost).
+    run stopped (the batches it saw before the kill are not counted twice, nor lost). A
+    checkpoint's counts take effect when training starts: ``trainer.test(ckpt_path=best)``
+    restores callback states too, and must not turn the run's counts into the best step's.
     """
 
     def __init__(self) -> None:
         self.target = 0
         self.input = 0
+        self._restored: tuple[int, int] | None = None
+
+    def on_train_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        if self._restored is not None:
+            self.target, self.input = self._restored
+            self._restored = None
 
     def on_train_batch_end(self, trainer: L.Trainer, module: L.LightningModule, outputs: Any,
                            batch: dict[str, torch.Tensor], batch_idx: int) -> None:
@@ -42,4 +50,4 @@ class TokenCounter(L.Callback):
         return {"target": self.target, "input": self.input}
 
     def load_state_dict(self, state_dict: dict[str, int]) -> None:
-        self.target, self.input = int(state_dict["target"]), int(state_dict["input"])
+        self._restored = (int(state_dict["target"]), int(state_dict["input"]))
