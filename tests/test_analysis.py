@@ -84,6 +84,35 @@ def test_loss_curves_read_sparse_rows(tmp_path):
     assert loss_curves(tmp_path / "elsewhere") == {}
 
 
+def _result(name, cell, path, es, as_, seg="entropy"):
+    return {"name": name, "cell": cell, "cell_path": path, "path": path, "seg": seg,
+            "uses_segments": path != "seq2seq", "nll_es": es, "nll_as": as_,
+            "nll_all": (es + as_) / 2, "tokens": 20, "tokens_es": 10, "tokens_as": 10,
+            "val_loss_best": 0.5}
+
+
+def test_runs_of_one_cell_are_averaged_and_cells_compared_with_the_baseline_cell():
+    from ases.tools.analysis.report import by_cell, render_markdown
+
+    results = [_result("0_base", "mwp-seq2seq", "seq2seq", 0.2, 0.4, seg="–"),
+               _result("3_base", "mwp-seq2seq", "seq2seq", 0.4, 0.6, seg="–"),
+               _result("1_uni", "mwp-entropy-uni-b1", "uni", 0.1, 0.7),
+               _result("4_uni", "mwp-entropy-uni-b1", "uni", 0.3, 0.9),
+               _result("2_w", "mwp-entropy-seq2seq-wsegment-b1", "seq2seq-wsegment", 0.1, 0.1)]
+    cells = {c["name"]: c for c in by_cell(results)}
+    assert cells["mwp-seq2seq"]["n"] == 2 and cells["mwp-seq2seq"]["runs"] == ["0_base", "3_base"]
+    assert cells["mwp-entropy-uni-b1"]["nll_es"] == pytest.approx(0.2)
+    assert cells["mwp-entropy-uni-b1"]["nll_as_std"] == pytest.approx(0.1414, abs=1e-4)
+    assert cells["mwp-entropy-seq2seq-wsegment-b1"]["nll_es_std"] is None  # one run
+    md = render_markdown(results, {"run": None, "n_examples": 3})
+    assert "| `mwp-entropy-uni-b1` | 2 | 0.2000 ± 0.1414 | 0.8000 ± 0.1414 | 0.5000 ± 0.1414 |" in md
+    sentences = [line for line in md.splitlines() if line.startswith("- ")]
+    # one per AS-ES cell, on the means; a baseline ablation is no AS-ES cell
+    assert sentences == ["- `mwp-entropy-uni-b1` (uni, mean of 2 runs) has a lower NLL than the "
+                         "seq2seq baseline `mwp-seq2seq`, mean of 2 runs on ES tokens only "
+                         "(AS 0.8000 vs 0.5000; ES 0.2000 vs 0.3000)."]
+
+
 @pytest.mark.slow
 def test_command_writes_table_plots_and_json(runs, tmp_path, capsys):
     out = tmp_path / "out"
@@ -110,7 +139,7 @@ def test_command_writes_table_plots_and_json(runs, tmp_path, capsys):
     for path in ("uni", "dual"):
         r, base = by_path[path], by_path["seq2seq"]
         sentence = next(line for line in table.splitlines()
-                        if line.startswith(f"- `{runs[path].name}`"))
+                        if line.startswith(f"- `{r['cell']}` ({path})"))
         lower = (r["nll_as"] < base["nll_as"], r["nll_es"] < base["nll_es"])
         expected = {(True, True): "on both", (True, False): "on AS tokens only",
                     (False, True): "on ES tokens only", (False, False): "on neither"}[lower]

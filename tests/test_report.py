@@ -133,6 +133,16 @@ def test_best_cell_and_delta_vs_baseline(tmp_path):
             "AS-ES does not beat the baseline |") in md
 
 
+def test_a_baseline_ablation_is_compared_but_never_the_best_as_es_cell(tmp_path):
+    make_run(tmp_path, "base", path="seq2seq", metrics={"test/acc": 0.5})
+    make_run(tmp_path, "weighted", path="seq2seq-wsegment", metrics={"test/acc": 0.7})
+    make_run(tmp_path, "uni", metrics={"test/acc": 0.4})
+    md, rows = report(tmp_path)
+    assert rows["mwp-entropy-seq2seq-wsegment-b1.4"]["delta"] == pytest.approx(0.2)
+    assert ("| 0.5000 | `mwp-entropy-uni-b1.4` | 0.4000 | -0.1000 | "
+            "AS-ES does not beat the baseline |") in md
+
+
 def test_plots_written_when_beta_and_gamma_vary(tmp_path):
     for i, beta in enumerate([1.0, 1.4, 2.0]):
         for seed in (0, 1):

@@ -29,6 +29,12 @@ from ases.tools.paired import interval, paired_difference, problem_scores
 ORDER = ("task", "data", "model", "gamma", "seg", "path", "beta")  # rows: baseline first (seg None)
 SAME_BASELINE = ("task", "data", "model", "gamma")  # fields a cell shares with its baseline
 BASELINE = "seq2seq"
+
+
+def is_as_es(row: dict) -> bool:
+    """A uni- or dual-path cell; a seq2seq variant (``seq2seq-wsegment``, ``seq2seq-<variant>``)
+    is a baseline ablation, compared with the baseline but never offered as the best AS-ES cell."""
+    return row["path"].split("-")[0] != BASELINE
 DETAILS = {  # the "Cells in detail" table: metrics.json key -> column, mean ± std over seeds
     "test/acc_flexible": "flexible acc", "test/format_rate": "format rate",
     "test/rounds_mean": "rounds", "train/steps": "steps",
@@ -151,7 +157,7 @@ def versus_baseline(rows: Sequence[dict]) -> list[tuple[dict | None, dict | None
     pairs = []
     for key in keys:
         same = [r for r in rows if r["mean"] is not None and tuple(r[k] for k in SAME_BASELINE) == key]
-        rivals = [r for r in same if r["path"] != BASELINE]
+        rivals = [r for r in same if is_as_es(r)]
         pairs.append((baseline_of(same[0], rows), max(rivals, key=lambda r: r["mean"], default=None)))
     return pairs
 

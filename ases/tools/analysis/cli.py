@@ -13,11 +13,14 @@ from pathlib import Path
 
 import torch
 
+from ases.config import cell_of
 from ases.load import RunLoadError
+from ases.runs.cells import cell_name
 from ases.runs.files import write_bytes_atomic, write_json_atomic, write_text_atomic
 from ases.tools.analysis.nll import gold_nll
 from ases.tools.analysis.report import (
     best_val_loss,
+    by_cell,
     loss_curves,
     plot_curves,
     plot_nll,
@@ -79,9 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     results = []
     for d in args.run_dirs:
-        run, curves = runs[d], loss_curves(d)
+        run, curves, cell = runs[d], loss_curves(d), cell_of(cfgs[d])
         results.append({
             "name": d.name, "run_dir": str(d), "path": run.path + (" (tagged)" if run.tagged else ""),
+            "cell": cell_name(cell, with_seed=False), "cell_path": cell["path"], "seed": cell["seed"],
             "seg": str(run.cfg.seg.name) if run.uses_segments else "–",
             "uses_segments": run.uses_segments,
             **gold_nll(run, segmented, examples, args.batch_size),
@@ -97,7 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     write_text_atomic(out / "analysis.md", table)
     write_bytes_atomic(out / "nll_by_type.png", plot_nll(results))
     write_bytes_atomic(out / "loss_curves.png", plot_curves(results))
-    write_json_atomic(out / "analysis.json", {"reference": reference, "runs": results})
+    write_json_atomic(out / "analysis.json", {"reference": reference, "runs": results,
+                                              "cells": by_cell(results)})
     print(table)
     print(f"wrote analysis.md, nll_by_type.png, loss_curves.png, analysis.json to {out}")
     return 0

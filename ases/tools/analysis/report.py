@@ -53,8 +53,33 @@ def _fmt(x: float | None) -> str:
     return "–" if x is None else f"{x:.4f}"
 
 
+def _spread(values: list[float]) -> tuple[float | None, float | None]:
+    """Mean and sample std (None for one value) of the values that are not None."""
+    xs = [x for x in values if x is not None]
+    if not xs:
+        return None, None
+    return float(np.mean(xs)), (float(np.std(xs, ddof=1)) if len(xs) > 1 else None)
+
+
+def by_cell(results: list[dict]) -> list[dict]:
+    """One row per cell (runs that differ only in their seed), in the runs' order: the mean
+    and sample std over its runs of the NLL on ES, AS and all tokens."""
+    cells: dict[str, list[dict]] = {}
+    for r in results:
+        cells.setdefault(r["cell"], []).append(r)
+    rows = []
+    for name, runs in cells.items():
+        row = {"name": name, "path": runs[0]["path"], "cell_path": runs[0]["cell_path"],
+               "seg": runs[0]["seg"], "uses_segments": runs[0]["uses_segments"],
+               "runs": [r["name"] for r in runs], "n": len(runs)}
+        for key in ("nll_es", "nll_as", "nll_all"):
+            row[key], row[f"{key}_std"] = _spread([r[key] for r in runs])
+        rows.append(row)
+    return rows
+
+
 def comparison(r: dict, base: dict) -> str:
-    """One sentence: is an AS-ES run's NLL lower than the baseline's on AS, on ES, on both?"""
+    """One sentence: is an AS-ES cell's NLL lower than the baseline's on AS, on ES, on both?"""
     def lower(t: str) -> bool:
         mine, theirs = r[f"nll_{t.lower()}"], base[f"nll_{t.lower()}"]
         return mine is not None and theirs is not None and mine < theirs
@@ -63,13 +88,22 @@ def comparison(r: dict, base: dict) -> str:
              if lower(AS) else "on ES tokens only" if lower(ES) else "on neither AS nor ES tokens")
     nums = "; ".join(f"{t} {_fmt(r[f'nll_{t.lower()}'])} vs {_fmt(base[f'nll_{t.lower()}'])}"
                      for t in (AS, ES))
-    return (f"`{r['name']}` ({r['path']}) has a lower NLL than the seq2seq run `{base['name']}` "
-            f"{where} ({nums}).")
+    def seeds(c: dict) -> str:
+        return "" if c["n"] == 1 else f", mean of {c['n']} runs"
+
+    return (f"`{r['name']}` ({r['path']}{seeds(r)}) has a lower NLL than the seq2seq baseline "
+            f"`{base['name']}`{seeds(base)} {where} ({nums}).")
+
+
+def _mean_std(row: dict, key: str) -> str:
+    std = row[f"{key}_std"]
+    return _fmt(row[key]) + ("" if std is None else f" ± {std:.4f}")
 
 
 def render_markdown(results: list[dict], reference: dict) -> str:
-    """``analysis.md``: one table row per run and, when a seq2seq run is among them, one
-    sentence per AS-ES run comparing it with the first seq2seq run."""
+    """``analysis.md``: one table row per run; where a cell has several runs (seeds), one
+    row per cell with the mean ± std; and, when a seq2seq cell is among them, one sentence
+    per AS-ES cell comparing its mean NLL with the baseline cell's."""
     lines = ["# Gold-CoT NLL by segment type", "",
              f"{reference['n_examples']} test examples, " + (
                  "segmented by the data's own ES/AS sentence labels. "
@@ -85,9 +119,17 @@ def render_markdown(results: list[dict], reference: dict) -> str:
         lines.append(f"| {r['name']} | {r['path']} | {r['seg']} | {_fmt(r['nll_es'])} | "
                      f"{_fmt(r['nll_as'])} | {_fmt(r['nll_all'])} | {r['tokens']} "
                      f"({r['tokens_es']}/{r['tokens_as']}) | {_fmt(r['val_loss_best'])} |")
-    base = next((r for r in results if not r["uses_segments"]), None)
+    cells = by_cell(results)
+    if any(c["n"] > 1 for c in cells):
+        lines += ["", "## Per cell", "", "Mean ± sample std over each cell's runs (seeds).", "",
+                  "| cell | runs | NLL ES | NLL AS | NLL all |", "|---|---|---|---|---|"]
+        lines += [f"| `{c['name']}` | {c['n']} | {_mean_std(c, 'nll_es')} | "
+                  f"{_mean_std(c, 'nll_as')} | {_mean_std(c, 'nll_all')} |" for c in cells]
+    base = (next((c for c in cells if c["cell_path"] == "seq2seq"), None)
+            or next((c for c in cells if not c["uses_segments"]), None))
     if base is not None:
-        lines += [""] + [f"- {comparison(r, base)}" for r in results if r["uses_segments"]]
+        lines += [""] + [f"- {comparison(c, base)}" for c in cells if c is not base
+                         and c["cell_path"].split("-")[0] != "seq2seq"]
     return "\n".join(lines) + "\n"
 
 
