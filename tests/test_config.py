@@ -217,3 +217,14 @@ def test_a_grid_wide_scorer_setting_leaves_segmenters_without_a_scorer_alone():
     assert location.scorer is None
     entropy = RunConfig.from_hydra(compose_cfg(["experiment=evidence", "path=uni", "seg=entropy"]))
     assert entropy.scorer is not None and entropy.scorer.seed == 0
+
+
+def test_an_evidence_arm_that_trains_longer_keeps_the_grids_scorer():
+    """The steps11300 ablation arm must segment its CoTs with the scorer of the other arms."""
+    base = RunConfig.from_hydra(compose_cfg(["experiment=evidence", "path=uni", "seg=entropy"]))
+    longer = RunConfig.from_hydra(compose_cfg(["experiment=evidence", "path=uni", "seg=entropy",
+                                               "trainer.max_steps=11300",
+                                               "trainer.val_check_interval=565"]))
+    assert longer.trainer["max_steps"] == 11300
+    assert longer.trainer_for_scorer() == base.trainer_for_scorer()
+    assert base.trainer_for_scorer()["max_steps"] == 2700
