@@ -80,6 +80,27 @@ def test_cells_in_detail_show_compute_and_form_over_seeds(tmp_path):
     assert "`mwp-entropy-dual-b1.4`" not in md.split("## Cells in detail")[1].split("##")[0]
 
 
+def test_cells_that_trained_on_different_token_counts_get_a_tokens_plot(tmp_path):
+    make_run(tmp_path, "base", path="seq2seq", metrics={"test/acc": 0.4, "train/tokens_target": 4e6})
+    make_run(tmp_path, "uni", metrics={"test/acc": 0.1, "train/tokens_target": 1e6})
+    make_run(tmp_path, "dual", path="dual", metrics={"test/acc": 0.1})  # counted nothing: no point
+    md, _ = report(tmp_path)
+    assert (tmp_path / "report" / "tokens_mwp.png").read_bytes().startswith(PNG_MAGIC)
+    assert "](tokens_mwp.png)" in md
+    from ases.tools.report import _token_points, summarize
+
+    rows = summarize([read_status(d) for d in find_runs([tmp_path])])
+    assert sorted(p[:3] for p in _token_points(rows)) == [
+        ("mwp-entropy-uni-b1.4", 1e6, 0.1), ("mwp-seq2seq", 4e6, 0.4)]
+
+
+def test_cells_of_equal_token_counts_get_no_tokens_plot(tmp_path):
+    make_run(tmp_path, "base", path="seq2seq", metrics={"test/acc": 0.4, "train/tokens_target": 4e6})
+    make_run(tmp_path, "uni", metrics={"test/acc": 0.1, "train/tokens_target": 4e6})
+    report(tmp_path)
+    assert not (tmp_path / "report" / "tokens_mwp.png").exists()
+
+
 def test_failed_and_incomplete_cells_get_rows(tmp_path):
     make_run(tmp_path, "0_dual", path="dual", status="failed", error="ValueError: boom",
              metrics={"status": "failed", "error": "ValueError: boom"})

@@ -35,6 +35,8 @@ def is_as_es(row: dict) -> bool:
     """A uni- or dual-path cell; a seq2seq variant (``seq2seq-wsegment``, ``seq2seq-<variant>``)
     is a baseline ablation, compared with the baseline but never offered as the best AS-ES cell."""
     return row["path"].split("-")[0] != BASELINE
+
+
 DETAILS = {  # the "Cells in detail" table: metrics.json key -> column, mean ± std over seeds
     "test/acc_flexible": "flexible acc", "test/format_rate": "format rate",
     "test/rounds_mean": "rounds", "train/steps": "steps",
@@ -226,6 +228,35 @@ def forest(points: Sequence[tuple[str, float, float, float]], xlabel: str, title
     return png.getvalue()
 
 
+def scatter(points: Sequence[tuple[str, float, float, float]], xlabel: str, ylabel: str,
+            title: str) -> bytes:
+    """A PNG: one labelled point per (label, x, y, y std), x on a log scale."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 4.5))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for j, (label, x, y, err) in enumerate(points):
+        ax.errorbar([x], [y], yerr=[err], fmt="o", capsize=3, color=f"C{j % 10}", label=label)
+    ax.set_xscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=120)
+    return png.getvalue()
+
+
+def _token_points(done: Sequence[dict]) -> list[tuple[str, float, float, float]]:
+    """(cell, mean target tokens, mean metric, std over seeds) of the cells that counted
+    their training tokens."""
+    return [(r["name"], tokens["mean"], r["mean"], r["std"] or 0.0) for r in done
+            if (tokens := r["details"].get("train/tokens_target")) is not None]
+
+
 def _cell_points(done: Sequence[dict]) -> list[tuple[str, float, float, float]]:
     """Every completed cell's mean with its bootstrap interval over the test problems, or
     ± its std over seeds where the task has no per-problem score."""
@@ -262,6 +293,12 @@ def write_plots(rows: Sequence[dict], out: Path) -> list[str]:
                 paired, f"Δ {metric} vs baseline (paired, 95% interval)",
                 f"{task}: AS-ES cells against their baseline", zero=True))
             written.append(f"paired_{task}.png")
+        tokens = _token_points(done)
+        if len({round(x) for _, x, _, _ in tokens}) >= 2:  # compute differs between cells
+            write_bytes_atomic(out / f"tokens_{task}.png", scatter(
+                tokens, "training target tokens (log scale)", metric,
+                f"{task}: {metric} against the tokens trained on (± std over seeds)"))
+            written.append(f"tokens_{task}.png")
         bases = [r for r in done if r["path"] == BASELINE]
         hlines = [(f"{cell_name(b, with_seed=False)} (baseline)", b["mean"]) for b in bases]
         for name, x, y, by, hl in (
