@@ -101,6 +101,25 @@ def test_cells_of_equal_token_counts_get_no_tokens_plot(tmp_path):
     assert not (tmp_path / "report" / "tokens_mwp.png").exists()
 
 
+def test_segmenters_that_differ_in_label_agreement_get_an_agreement_plot(tmp_path):
+    for seed in (0, 1):
+        make_run(tmp_path, f"base{seed}", path="seq2seq", seed=seed, correct=[1, 1, 0, 0],
+                 metrics={"test/acc": 0.5})
+        make_run(tmp_path, f"ent{seed}", seed=seed, correct=[1, 0, 0, 0],
+                 metrics={"test/acc": 0.25, "seg/agreement": 0.4})
+        make_run(tmp_path, f"loc{seed}", seg="location", seed=seed, correct=[1, 1, 1, 0],
+                 metrics={"test/acc": 0.75, "seg/agreement": 0.6})
+    md, _ = report(tmp_path)
+    assert (tmp_path / "report" / "agreement_mwp.png").read_bytes().startswith(PNG_MAGIC)
+    assert "](agreement_mwp.png)" in md
+    from ases.tools.report import _agreement_points, summarize
+
+    rows = summarize([read_status(d) for d in find_runs([tmp_path])])
+    points = {p[0]: p[1:3] for p in _agreement_points(rows)}
+    assert points == {"mwp-entropy-uni-b1.4": (0.4, pytest.approx(-0.25)),
+                      "mwp-location-uni-b1.4": (0.6, pytest.approx(0.25))}
+
+
 def test_failed_and_incomplete_cells_get_rows(tmp_path):
     make_run(tmp_path, "0_dual", path="dual", status="failed", error="ValueError: boom",
              metrics={"status": "failed", "error": "ValueError: boom"})

@@ -250,6 +250,37 @@ def scatter(points: Sequence[tuple[str, float, float, float]], xlabel: str, ylab
     return png.getvalue()
 
 
+def agreement_plot(points: Sequence[tuple[str, float, float, float, float]], ylabel: str,
+                   title: str) -> bytes:
+    """A PNG: one labelled point per (cell, agreement, Δ, low, high), its paired interval as
+    error bar, a dashed line at Δ = 0."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 4.5))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for j, (label, x, y, low, high) in enumerate(points):
+        ax.errorbar([x], [y], yerr=[[y - low], [high - y]], fmt="o", capsize=3,
+                    color=f"C{j % 10}", label=label)
+    ax.axhline(0.0, linestyle="--", linewidth=1, color="grey")
+    ax.set(xlabel="pieces tagged as labelled (seg/agreement)", ylabel=ylabel)
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=120)
+    return png.getvalue()
+
+
+def _agreement_points(done: Sequence[dict]) -> list[tuple[str, float, float, float, float]]:
+    """(cell, agreement, paired Δ, low, high) of the AS-ES cells with both."""
+    return [(r["name"], r["agreement"], r["paired"]["diff"], r["paired"]["low"],
+             r["paired"]["high"]) for r in done
+            if is_as_es(r) and r["agreement"] is not None and r["paired"]]
+
+
 def _token_points(done: Sequence[dict]) -> list[tuple[str, float, float, float]]:
     """(cell, mean target tokens, mean metric, std over seeds) of the cells that counted
     their training tokens."""
@@ -273,8 +304,9 @@ def _cell_points(done: Sequence[dict]) -> list[tuple[str, float, float, float]]:
 
 def write_plots(rows: Sequence[dict], out: Path) -> list[str]:
     """Writes every cell's metric with its interval and the paired differences (whenever a
-    task has a completed cell), and the β and γ plots that have ≥ 2 distinct x values;
-    returns their file names."""
+    task has a completed cell); the metric against training tokens, and the paired
+    difference against label agreement, where cells differ in them; and the β and γ plots
+    that have ≥ 2 distinct x values. Returns the file names."""
     written = []
     for task in dict.fromkeys(r["task"] for r in rows):
         done = [r for r in rows if r["task"] == task and r["mean"] is not None]
@@ -299,6 +331,12 @@ def write_plots(rows: Sequence[dict], out: Path) -> list[str]:
                 tokens, "training target tokens (log scale)", metric,
                 f"{task}: {metric} against the tokens trained on (± std over seeds)"))
             written.append(f"tokens_{task}.png")
+        agree = _agreement_points(done)
+        if len({round(x, 4) for _, x, *_ in agree}) >= 2:  # segmenters that differ in agreement
+            write_bytes_atomic(out / f"agreement_{task}.png", agreement_plot(
+                agree, f"Δ {metric} vs baseline (paired, 95% interval)",
+                f"{task}: does a segmentation closer to the ES/AS labels gain more?"))
+            written.append(f"agreement_{task}.png")
         bases = [r for r in done if r["path"] == BASELINE]
         hlines = [(f"{cell_name(b, with_seed=False)} (baseline)", b["mean"]) for b in bases]
         for name, x, y, by, hl in (
