@@ -183,6 +183,24 @@ def test_a_baseline_ablation_is_compared_but_never_the_best_as_es_cell(tmp_path)
             "AS-ES does not beat the baseline |") in md
 
 
+def test_another_baseline_cell_is_chosen_by_its_path(tmp_path, capsys):
+    for seed in (0, 1):
+        make_run(tmp_path, f"base{seed}", path="seq2seq", seed=seed, correct=[1, 1, 1, 0],
+                 metrics={"test/acc": 0.75})
+        make_run(tmp_path, f"short{seed}", path="seq2seq-steps645", seg=None, beta=None, seed=seed,
+                 correct=[1, 0, 0, 0],
+                 metrics={"test/acc": 0.25})
+        make_run(tmp_path, f"uni{seed}", seed=seed, correct=[0, 1, 0, 0], metrics={"test/acc": 0.25})
+    md, rows = report(tmp_path, "--baseline", "seq2seq-steps645")
+    assert rows["mwp-entropy-uni-b1.4"]["delta"] == pytest.approx(0.0)
+    assert rows["mwp-seq2seq"]["delta"] == pytest.approx(0.5)
+    assert rows["mwp-entropy-uni-b1.4"]["paired"]["diff"] == pytest.approx(0.0)
+    assert rows["mwp-seq2seq-steps645"]["paired"] is None  # not against itself
+    assert "Each cell against the `seq2seq-steps645` baseline" in md
+    with pytest.raises(SystemExit, match="no cell has path 'seq2seq-long'.*seq2seq-steps645"):
+        main([str(tmp_path), "--baseline", "seq2seq-long"])
+
+
 def test_plots_written_when_beta_and_gamma_vary(tmp_path):
     for i, beta in enumerate([1.0, 1.4, 2.0]):
         for seed in (0, 1):

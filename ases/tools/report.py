@@ -91,13 +91,15 @@ def _repeated_seeds(done: Sequence[dict]) -> str:
     return f"; seed {', '.join(map(str, repeated))} repeats: other settings differ" if repeated else ""
 
 
-def baseline_of(row: dict, rows: Sequence[dict]) -> dict | None:
-    """The completed seq2seq cell of the same task, data, model and γ, or None."""
-    return next((b for b in rows if b["path"] == BASELINE and b["mean"] is not None
+def baseline_of(row: dict, rows: Sequence[dict], baseline: str = BASELINE) -> dict | None:
+    """The completed ``baseline`` cell (a path name: seq2seq unless told) of the same task,
+    data, model and γ, or None."""
+    return next((b for b in rows if b["path"] == baseline and b["mean"] is not None
                  and all(b[k] == row[k] for k in SAME_BASELINE)), None)
 
 
-def summarize(runs: Sequence[dict], metric: str | None = None) -> list[dict]:
+def summarize(runs: Sequence[dict], metric: str | None = None,
+              baseline: str = BASELINE) -> list[dict]:
     """One row per cell: counts, mean and sample std of the metric over completed seeds, the Δ
     to its baseline, mean AS fraction and rounds, a status line and the runs' errors."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
@@ -130,7 +132,7 @@ def summarize(runs: Sequence[dict], metric: str | None = None) -> list[dict]:
         })
     rows.sort(key=lambda r: tuple((r[k] is not None, r[k] if r[k] is not None else 0) for k in ORDER))
     for row in rows:
-        base = baseline_of(row, rows)
+        base = baseline_of(row, rows, baseline)
         if base is not None and base is not row and row["mean"] is not None:
             row["delta"] = row["mean"] - base["mean"]
         scores = row["_scores"]
@@ -153,14 +155,15 @@ def _scores_by_seed(done: Sequence[dict], metric: str) -> dict:
     return out
 
 
-def versus_baseline(rows: Sequence[dict]) -> list[tuple[dict | None, dict | None]]:
+def versus_baseline(rows: Sequence[dict],
+                    baseline: str = BASELINE) -> list[tuple[dict | None, dict | None]]:
     """(baseline, best AS-ES cell) per task, data, model and γ that has a completed cell."""
     keys = dict.fromkeys(tuple(r[k] for k in SAME_BASELINE) for r in rows if r["mean"] is not None)
     pairs = []
     for key in keys:
         same = [r for r in rows if r["mean"] is not None and tuple(r[k] for k in SAME_BASELINE) == key]
         rivals = [r for r in same if is_as_es(r)]
-        pairs.append((baseline_of(same[0], rows), max(rivals, key=lambda r: r["mean"], default=None)))
+        pairs.append((baseline_of(same[0], rows, baseline), max(rivals, key=lambda r: r["mean"], default=None)))
     return pairs
 
 
@@ -302,7 +305,7 @@ def _cell_points(done: Sequence[dict]) -> list[tuple[str, float, float, float]]:
     return points
 
 
-def write_plots(rows: Sequence[dict], out: Path) -> list[str]:
+def write_plots(rows: Sequence[dict], out: Path, baseline: str = BASELINE) -> list[str]:
     """Writes every cell's metric with its interval and the paired differences (whenever a
     task has a completed cell); the metric against training tokens, and the paired
     difference against label agreement, where cells differ in them; and the β and γ plots
@@ -337,7 +340,7 @@ def write_plots(rows: Sequence[dict], out: Path) -> list[str]:
                 agree, f"Δ {metric} vs baseline (paired, 95% interval)",
                 f"{task}: does a segmentation closer to the ES/AS labels gain more?"))
             written.append(f"agreement_{task}.png")
-        bases = [r for r in done if r["path"] == BASELINE]
+        bases = [r for r in done if r["path"] == baseline]
         hlines = [(f"{cell_name(b, with_seed=False)} (baseline)", b["mean"]) for b in bases]
         for name, x, y, by, hl in (
             (f"metric_vs_beta_{task}.png", "beta", "mean", ("seg", "path"), hlines),
@@ -379,11 +382,12 @@ def _spread_txt(spread: dict | None, key: str) -> str:
     return f"{spread['mean']:{fmt}}{std}"
 
 
-def render_markdown(rows: Sequence[dict], runs: Sequence[dict], plots: Sequence[str]) -> str:
+def render_markdown(rows: Sequence[dict], runs: Sequence[dict], plots: Sequence[str],
+                    baseline: str = BASELINE) -> str:
     """The report: metrics used, the cell table, best cells, baseline vs AS-ES, failures, plots."""
     used = ", ".join(f"{t} → `{m}`" for t, m in dict.fromkeys((r["task"], r["metric"]) for r in rows))
     lines = ["# AS-ES report", "", f"{len(runs)} runs in {len(rows)} cells. Metric per task: {used}; "
-             "mean ± sample std over completed seeds; Δ = cell mean − its seq2seq baseline's.", "",
+             f"mean ± sample std over completed seeds; Δ = cell mean − its `{baseline}` baseline's.", "",
              "## Cells", "", "| task | data | model | seg | path | β | γ | seeds | metric | Δ vs baseline "
              "| flexible acc | AS fraction | agreement | rounds | status |", "|" + "---|" * 15]
     for r in rows:
@@ -414,7 +418,7 @@ def render_markdown(rows: Sequence[dict], runs: Sequence[dict], plots: Sequence[
               for t, r in best.items()] or ["No completed cell."]
     lines += ["", "## Baseline → AS-ES per task", "",
               "| task | data | model | γ | baseline | best AS-ES cell | AS-ES | Δ | verdict |", "|" + "---|" * 9]
-    for base, top in versus_baseline(rows):
+    for base, top in versus_baseline(rows, baseline):
         r = base or top
         delta = top["mean"] - base["mean"] if base and top else None
         verdict = ("no completed baseline" if base is None else "no completed AS-ES cell" if top is None
@@ -424,7 +428,7 @@ def render_markdown(rows: Sequence[dict], runs: Sequence[dict], plots: Sequence[
                 _txt(delta, "+.4f"), verdict]
         lines.append("| " + " | ".join(_txt(c) for c in cols) + " |")
     lines += ["", "## Paired comparison with the baseline", "",
-              "Each AS-ES cell against the seq2seq baseline of its task, data, model and γ, run "
+              f"Each cell against the `{baseline}` baseline of its task, data, model and γ, run "
               "against run on the same seeds and test problems: Δ is the mean per-problem "
               "difference of the metric, with a 95% paired bootstrap interval over the problems "
               "(2,000 resamples).", ""]
@@ -454,6 +458,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="output folder (default: report/ in the first DIR)")
     p.add_argument("--metric", help="metric key for every task (default: mwp test/acc, "
                    "pet test/rougeL, else test/acc or the first test/* key)")
+    p.add_argument("--baseline", help="the path of the cell every other cell "
+                   "is compared with (default: seq2seq; e.g. seq2seq-steps645, a baseline "
+                   "trained for fewer steps)")
     args = p.parse_args(argv)
     if missing := [str(d) for d in args.dirs if not d.is_dir()]:
         raise SystemExit(f"ases-report: error: not a directory: {', '.join(missing)}")
@@ -461,10 +468,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not runs:
         raise SystemExit(f"ases-report: error: no {RUN_FILE} found under "
                          f"{', '.join(str(d) for d in args.dirs)}")
-    rows = summarize(runs, args.metric)
+    if args.baseline is not None and args.baseline not in {r["cell"]["path"] for r in runs}:
+        paths = ", ".join(sorted({r["cell"]["path"] for r in runs}))
+        raise SystemExit(f"ases-report: error: no cell has path {args.baseline!r} (--baseline); "
+                         f"the runs have: {paths}")
+    baseline = args.baseline or BASELINE
+    rows = summarize(runs, args.metric, baseline)
     out = args.out or args.dirs[0] / "report"
-    plots = write_plots(rows, out)
-    write_text_atomic(out / "report.md", render_markdown(rows, runs, plots))
+    plots = write_plots(rows, out, baseline)
+    write_text_atomic(out / "report.md", render_markdown(rows, runs, plots, baseline))
     write_json_atomic(out / "report.json", rows)
     print(f"{len(runs)} runs, {len(rows)} cells, {len(plots)} plots")
     print(out / "report.md")
