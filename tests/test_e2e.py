@@ -18,7 +18,8 @@ from ases.segment.base import AS, ES
 from ases.text.context import join_segments
 
 COMMON_KEYS = {"test/n", "test/rounds_mean", "test/stop_max_rounds_rate", "data/pieces_mean",
-               "val/loss_best", "train/steps", "train/tokens_target", "train/tokens_input"}
+               "val/loss_best", "train/steps", "train/tokens_target", "train/tokens_input",
+               "time/train_s"}
 TASK_KEYS = {"mwp": {"test/acc", "test/format_rate", "test/bleu"},
              "pet": {"test/rouge1", "test/rouge2", "test/rougeL", "test/bleu"}}
 PRED_KEYS = {"qid", "question", "gold_cot", "segments", "segment_types", "rounds",
@@ -37,6 +38,7 @@ def _check_run(run_dir, n_test: int) -> dict:
     # every step has a row with a target token and reads at least one token
     assert metrics["train/tokens_target"] >= metrics["train/steps"]
     assert metrics["train/tokens_input"] >= metrics["train/steps"]
+    assert 0 < metrics["time/train_s"] <= metrics["time/fit_s"]  # one stretch: within the fit
     if str(cfg.model.get("arch", "seq2seq")) == "causal":  # a causal row reads its own target
         assert metrics["train/tokens_input"] > metrics["train/tokens_target"]
     preds = read_jsonl(run_dir / "predictions.jsonl")

@@ -76,7 +76,7 @@ def test_cells_in_detail_show_compute_and_form_over_seeds(tmp_path):
     assert details["train/steps"] == {"mean": 2700, "std": 0.0}
     assert details["time/fit_s"] is None  # no run recorded it
     assert ("| `mwp-entropy-uni-b1.4` | tiny | 2 |  | 0.9500 ± 0.0707 |  | 2,700 ± 0 | "
-            "1,100 ± 141 | 3,300 ± 424 |  |") in md
+            "1,100 ± 141 | 3,300 ± 424 |  |  |") in md
     assert "`mwp-entropy-dual-b1.4`" not in md.split("## Cells in detail")[1].split("##")[0]
 
 

@@ -111,12 +111,16 @@ def test_token_counter_counts_every_trained_batch_and_resumes_its_count(tmp_path
                         enable_checkpointing=False, default_root_dir=str(tmp_path),
                         callbacks=[counter], limit_val_batches=0)
     trainer.fit(module, datamodule=dm)
-    assert counter.totals(trainer) == {"train/tokens_target": target, "train/tokens_input": read}
+    totals = counter.totals(trainer)
+    assert totals.pop("time/train_s") == counter.seconds > 0
+    assert totals == {"train/tokens_target": target, "train/tokens_input": read}
     torch.save(counter.state_dict(), tmp_path / "c.pt")
     resumed = TokenCounter()
     resumed.load_state_dict(torch.load(tmp_path / "c.pt", weights_only=True))
     resumed.on_train_start(trainer, module)  # a resumed fit takes the counts up
     assert (resumed.target, resumed.input) == (target, read)
+    resumed.on_train_end(trainer, module)
+    assert resumed.seconds >= counter.seconds  # the killed stretch's seconds, and this one's
 
 
 def test_testing_an_earlier_checkpoint_keeps_the_runs_token_counts(tmp_path):

@@ -41,7 +41,7 @@ DETAILS = {  # the "Cells in detail" table: metrics.json key -> column, mean ± 
     "test/acc_flexible": "flexible acc", "test/format_rate": "format rate",
     "test/rounds_mean": "rounds", "train/steps": "steps",
     "train/tokens_target": "target tokens", "train/tokens_input": "tokens read",
-    "time/fit_s": "fit s",
+    "time/train_s": "train s", "time/fit_s": "fit s",
 }
 
 

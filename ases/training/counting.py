@@ -8,6 +8,7 @@ model reads: the encoder's input for T5; prompt and target for a decoder-only mo
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import lightning as L
@@ -15,23 +16,38 @@ import torch
 
 
 class TokenCounter(L.Callback):
-    """Counts the non-padding tokens of every training batch, across DDP ranks at the end.
+    """Counts the non-padding tokens of every training batch, across DDP ranks at the end,
+    and the wall seconds spent training (``time/train_s``: between the start and the end of
+    ``fit``'s training, validation included).
 
     Its counts are part of ``last.ckpt``, so a resumed run goes on counting where the killed
-    run stopped (the batches it saw before the kill are not counted twice, nor lost). A
-    checkpoint's counts take effect when training starts: ``trainer.test(ckpt_path=best)``
-    restores callback states too, and must not turn the run's counts into the best step's.
+    run stopped (the batches it saw before the kill are not counted twice, nor lost; the
+    seconds of the killed stretch up to its last checkpoint are kept). A checkpoint's counts
+    take effect when training starts: ``trainer.test(ckpt_path=best)`` restores callback
+    states too, and must not turn the run's counts into the best step's.
     """
 
     def __init__(self) -> None:
         self.target = 0
         self.input = 0
-        self._restored: tuple[int, int] | None = None
+        self.seconds = 0.0
+        self._started: float | None = None  # perf_counter() at this stretch's start
+        self._restored: dict[str, Any] | None = None
 
     def on_train_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
         if self._restored is not None:
-            self.target, self.input = self._restored
+            self.target, self.input = int(self._restored["target"]), int(self._restored["input"])
+            self.seconds = float(self._restored.get("seconds", 0.0))
             self._restored = None
+        self._started = time.perf_counter()
+
+    def on_train_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        self.seconds = self._elapsed()
+        self._started = None
+
+    def _elapsed(self) -> float:
+        """Training seconds so far: the earlier stretches' and this one's."""
+        return self.seconds + (0.0 if self._started is None else time.perf_counter() - self._started)
 
     def on_train_batch_end(self, trainer: L.Trainer, module: L.LightningModule, outputs: Any,
                            batch: dict[str, torch.Tensor], batch_idx: int) -> None:
@@ -39,15 +55,17 @@ class TokenCounter(L.Callback):
         self.input += int(batch["attention_mask"].sum())
 
     def totals(self, trainer: L.Trainer) -> dict[str, float]:
-        """``train/tokens_target`` and ``train/tokens_input``, summed over the ranks."""
+        """``train/tokens_target`` and ``train/tokens_input``, summed over the ranks, and this
+        rank's ``time/train_s``."""
         counts = torch.tensor([self.target, self.input], dtype=torch.float64)
         if trainer.world_size > 1:
             counts = trainer.strategy.reduce(counts.to(trainer.strategy.root_device),
                                              reduce_op="sum").cpu()
-        return {"train/tokens_target": float(counts[0]), "train/tokens_input": float(counts[1])}
+        return {"train/tokens_target": float(counts[0]), "train/tokens_input": float(counts[1]),
+                "time/train_s": self._elapsed()}
 
-    def state_dict(self) -> dict[str, int]:
-        return {"target": self.target, "input": self.input}
+    def state_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "input": self.input, "seconds": self._elapsed()}
 
-    def load_state_dict(self, state_dict: dict[str, int]) -> None:
-        self._restored = (int(state_dict["target"]), int(state_dict["input"]))
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._restored = dict(state_dict)
