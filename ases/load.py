@@ -58,7 +58,8 @@ class Run:
 
     @property
     def uses_segments(self) -> bool:
-        """Whether the run trained on AS-ES segments (uni, dual) rather than whole CoTs."""
+        """Whether the run segmented its training CoTs: uni and dual train on the segments, a
+        seq2seq run with ``path.loss_weights=segment`` weighs its loss by them."""
         return self.rc.uses_segments
 
     @property

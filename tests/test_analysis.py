@@ -250,6 +250,20 @@ def test_seq2seq_matches_a_hand_computation(runs, reference):
 
 
 @pytest.mark.slow
+def test_a_segment_weighted_baseline_is_scored_on_the_whole_cot(runs, reference):
+    """path.loss_weights=segment segments the baseline's CoTs for its loss only: the model
+    still writes the whole CoT in one pass, and is scored so."""
+    _, examples, segmented = reference
+    run = load_run(runs["seq2seq"])
+    weighted = dataclasses.replace(run, rc=dataclasses.replace(run.rc, uses_segments=True,
+                                                               loss_weights="segment"))
+    assert weighted.uses_segments and weighted.path == "seq2seq"
+    got = gold_nll(weighted, segmented, examples, progress=False)
+    want = gold_nll(run, segmented, examples, progress=False)
+    assert (got["nll_es"], got["nll_as"], got["tokens"]) == (want["nll_es"], want["nll_as"], want["tokens"])
+
+
+@pytest.mark.slow
 def test_runs_of_other_data_are_refused(runs, tmp_path, capsys):
     other = tmp_path / "other"
     shutil.copytree(runs["uni"], other)

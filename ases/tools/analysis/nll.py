@@ -60,7 +60,7 @@ def gold_nll(run: Run, reference_segmented: Sequence[SegmentedCoT], examples: Se
     if [ex.qid for ex in examples] != [s.qid for s in reference_segmented]:
         raise ValueError("reference_segmented must hold the examples' CoTs, in the same order")
     sums = [{t: [0.0, 0] for t in TYPES} for _ in examples]  # per example, per tag: [nll sum, tokens]
-    if not run.uses_segments:
+    if run.path == "seq2seq":  # one pass over the whole CoT, whatever its loss weights
         stats = token_stats(run.adapter, run.models["model"], [ex.question for ex in examples],
                             [s.pieces for s in reference_segmented], run.spec.max_source_len,
                             batch_size, progress)
