@@ -231,32 +231,10 @@ def forest(points: Sequence[tuple[str, float, float, float]], xlabel: str, title
     return png.getvalue()
 
 
-def scatter(points: Sequence[tuple[str, float, float, float]], xlabel: str, ylabel: str,
-            title: str) -> bytes:
-    """A PNG: one labelled point per (label, x, y, y std), x on a log scale."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(7, 4.5))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    for j, (label, x, y, err) in enumerate(points):
-        ax.errorbar([x], [y], yerr=[err], fmt="o", capsize=3, color=f"C{j % 10}", label=label)
-    ax.set_xscale("log")
-    ax.set(xlabel=xlabel, ylabel=ylabel)
-    ax.set_title(title, fontsize=9)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.tight_layout()
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=120)
-    return png.getvalue()
-
-
-def agreement_plot(points: Sequence[tuple[str, float, float, float, float]], ylabel: str,
-                   title: str) -> bytes:
-    """A PNG: one labelled point per (cell, agreement, Δ, low, high), its paired interval as
-    error bar, a dashed line at Δ = 0."""
+def scatter(points: Sequence[tuple[str, float, float, float, float]], xlabel: str, ylabel: str,
+            title: str, log_x: bool = False, zero: bool = False) -> bytes:
+    """A PNG: one labelled point per (label, x, y, low, high), its [low, high] as error bar;
+    x on a log scale with ``log_x``, a dashed line at y = 0 with ``zero``."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -266,8 +244,11 @@ def agreement_plot(points: Sequence[tuple[str, float, float, float, float]], yla
     for j, (label, x, y, low, high) in enumerate(points):
         ax.errorbar([x], [y], yerr=[[y - low], [high - y]], fmt="o", capsize=3,
                     color=f"C{j % 10}", label=label)
-    ax.axhline(0.0, linestyle="--", linewidth=1, color="grey")
-    ax.set(xlabel="pieces tagged as labelled (seg/agreement)", ylabel=ylabel)
+    if zero:
+        ax.axhline(0.0, linestyle="--", linewidth=1, color="grey")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel)
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
@@ -284,10 +265,11 @@ def _agreement_points(done: Sequence[dict]) -> list[tuple[str, float, float, flo
             if is_as_es(r) and r["agreement"] is not None and r["paired"]]
 
 
-def _token_points(done: Sequence[dict]) -> list[tuple[str, float, float, float]]:
-    """(cell, mean target tokens, mean metric, std over seeds) of the cells that counted
-    their training tokens."""
-    return [(r["name"], tokens["mean"], r["mean"], r["std"] or 0.0) for r in done
+def _token_points(done: Sequence[dict]) -> list[tuple[str, float, float, float, float]]:
+    """(cell, mean target tokens, mean metric, ± its std over seeds) of the cells that
+    counted their training tokens."""
+    return [(r["name"], tokens["mean"], r["mean"], r["mean"] - (r["std"] or 0.0),
+             r["mean"] + (r["std"] or 0.0)) for r in done
             if (tokens := r["details"].get("train/tokens_target")) is not None]
 
 
@@ -329,16 +311,17 @@ def write_plots(rows: Sequence[dict], out: Path, baseline: str = BASELINE) -> li
                 f"{task}: AS-ES cells against their baseline", zero=True))
             written.append(f"paired_{task}.png")
         tokens = _token_points(done)
-        if len({round(x) for _, x, _, _ in tokens}) >= 2:  # compute differs between cells
+        if len({round(x) for _, x, *_ in tokens}) >= 2:  # compute differs between cells
             write_bytes_atomic(out / f"tokens_{task}.png", scatter(
                 tokens, "training target tokens (log scale)", metric,
-                f"{task}: {metric} against the tokens trained on (± std over seeds)"))
+                f"{task}: {metric} against the tokens trained on (± std over seeds)", log_x=True))
             written.append(f"tokens_{task}.png")
         agree = _agreement_points(done)
         if len({round(x, 4) for _, x, *_ in agree}) >= 2:  # segmenters that differ in agreement
-            write_bytes_atomic(out / f"agreement_{task}.png", agreement_plot(
-                agree, f"Δ {metric} vs baseline (paired, 95% interval)",
-                f"{task}: does a segmentation closer to the ES/AS labels gain more?"))
+            write_bytes_atomic(out / f"agreement_{task}.png", scatter(
+                agree, "pieces tagged as labelled (seg/agreement)",
+                f"Δ {metric} vs baseline (paired, 95% interval)",
+                f"{task}: does a segmentation closer to the ES/AS labels gain more?", zero=True))
             written.append(f"agreement_{task}.png")
         bases = [r for r in done if r["path"] == baseline]
         hlines = [(f"{cell_name(b, with_seed=False)} (baseline)", b["mean"]) for b in bases]
