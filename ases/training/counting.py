@@ -33,10 +33,17 @@ class TokenCounter(L.Callback):
         self.seconds = 0.0
         self._started: float | None = None  # perf_counter() at this stretch's start
         self._restored: dict[str, Any] | None = None
+        self._trainer: L.Trainer | None = None
+
+    def setup(self, trainer: L.Trainer, module: L.LightningModule, stage: str) -> None:
+        self._trainer = trainer
 
     def on_train_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
         if self._restored is not None:
-            self.target, self.input = int(self._restored["target"]), int(self._restored["input"])
+            # a checkpoint holds the counts of all ranks together: rank 0 carries them on
+            first = trainer.global_rank == 0
+            self.target = int(self._restored["target"]) if first else 0
+            self.input = int(self._restored["input"]) if first else 0
             self.seconds = float(self._restored.get("seconds", 0.0))
             self._restored = None
         self._started = time.perf_counter()
@@ -65,7 +72,14 @@ class TokenCounter(L.Callback):
                 "time/train_s": self._elapsed()}
 
     def state_dict(self) -> dict[str, Any]:
-        return {"target": self.target, "input": self.input, "seconds": self._elapsed()}
+        """The counts of all ranks (every rank saves a checkpoint together, rank 0 writes)."""
+        trainer = self._trainer
+        if trainer is None:
+            target, read = self.target, self.input
+        else:
+            totals = self.totals(trainer)
+            target, read = int(totals["train/tokens_target"]), int(totals["train/tokens_input"])
+        return {"target": target, "input": read, "seconds": self._elapsed()}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self._restored = dict(state_dict)
