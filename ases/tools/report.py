@@ -13,7 +13,6 @@ the plots into ``--out`` (default: ``report/`` in the first DIR).
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import statistics
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 from ases.runs.cells import RUN_FILE, cell_name
 from ases.runs.files import write_bytes_atomic, write_json_atomic, write_text_atomic
 from ases.runs.status import GROUP, find_runs, read_status
+from ases.tools.figures import forest, plot, scatter
 from ases.tools.paired import interval, paired_difference, problem_scores
 
 ORDER = ("task", "data", "model", "gamma", "seg", "path", "beta")  # rows: baseline first (seg None)
@@ -180,82 +180,6 @@ def _series(rows: Sequence[dict], x: str, y: str, by: Sequence[str]) -> dict[str
             points[label][r[x]].append((r[y], (r["std"] or 0.0) if y == "mean" else 0.0))
     return {label: [(xv, statistics.fmean(p[0] for p in ps), statistics.fmean(p[1] for p in ps))
                     for xv, ps in sorted(at.items())] for label, at in points.items()}
-
-
-def plot(lines: dict[str, list[tuple]], xlabel: str, ylabel: str, title: str,
-         hlines: Sequence[tuple[str, float]] = ()) -> bytes:
-    """A PNG: one line with error bars per label, dashed horizontal lines for baselines."""
-    # The Agg canvas directly, not pyplot: no GUI and no global backend switch for the caller.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.5, 4))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    for label, pts in lines.items():
-        xs, ys, errs = zip(*pts, strict=True)
-        ax.errorbar(xs, ys, yerr=errs, marker="o", capsize=3, label=label)
-    for label, y in hlines:
-        ax.axhline(y, linestyle="--", linewidth=1, color="grey", label=label)
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=120)
-    return png.getvalue()
-
-
-def forest(points: Sequence[tuple[str, float, float, float]], xlabel: str, title: str,
-           zero: bool = False) -> bytes:
-    """A PNG: one row per (label, value, low, high), the value with its interval; a dashed
-    line at 0 when ``zero``."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(7, 1.2 + 0.32 * len(points)))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    ys = list(range(len(points)))[::-1]
-    for y, (_, value, low, high) in zip(ys, points, strict=True):
-        ax.errorbar([value], [y], xerr=[[value - low], [high - value]], fmt="o", capsize=3,
-                    color="tab:blue")
-    if zero:
-        ax.axvline(0.0, linestyle="--", linewidth=1, color="grey")
-    ax.set_yticks(ys, [label for label, *_ in points], fontsize=7)
-    ax.set(xlabel=xlabel, title=title)
-    ax.grid(alpha=0.3, axis="x")
-    fig.tight_layout()
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=120)
-    return png.getvalue()
-
-
-def scatter(points: Sequence[tuple[str, float, float, float, float]], xlabel: str, ylabel: str,
-            title: str, log_x: bool = False, zero: bool = False) -> bytes:
-    """A PNG: one labelled point per (label, x, y, low, high), its [low, high] as error bar;
-    x on a log scale with ``log_x``, a dashed line at y = 0 with ``zero``."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(7, 4.5))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    for j, (label, x, y, low, high) in enumerate(points):
-        ax.errorbar([x], [y], yerr=[[y - low], [high - y]], fmt="o", capsize=3,
-                    color=f"C{j % 10}", label=label)
-    if zero:
-        ax.axhline(0.0, linestyle="--", linewidth=1, color="grey")
-    if log_x:
-        ax.set_xscale("log")
-    ax.set(xlabel=xlabel, ylabel=ylabel)
-    ax.set_title(title, fontsize=9)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.tight_layout()
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=120)
-    return png.getvalue()
 
 
 def _agreement_points(done: Sequence[dict]) -> list[tuple[str, float, float, float, float]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import io
 import json
 import math
 import os
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from ases.runs.files import read_jsonl, write_bytes_atomic, write_json_atomic, write_text_atomic
 from ases.segment.base import AS, ES
+from ases.tools.figures import figure, to_png
 
 # AS: bold black on yellow, so new reasoning stands out; ES: dim cyan, it is copied context.
 _ANSI = {AS: "\x1b[1;30;43m", ES: "\x1b[2;36m"}
@@ -162,10 +162,6 @@ def plot_histogram(records: Sequence[dict], path: str | os.PathLike) -> int:
     Returns:
         How many pieces were left out.
     """
-    # The Agg canvas directly, not pyplot: no GUI and no global backend switch for the caller.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     ratios: dict[str, list[float]] = {AS: [], ES: []}
     skipped = 0
     for r in records:
@@ -175,8 +171,7 @@ def plot_histogram(records: Sequence[dict], path: str | os.PathLike) -> int:
                 ratios[t].append(ratio)
             else:
                 skipped += 1
-    fig = Figure(figsize=(7, 4))
-    FigureCanvasAgg(fig)
+    fig = figure(7, 4)
     ax = fig.add_subplot()
     if ratios[AS] or ratios[ES]:
         ax.hist(
@@ -194,10 +189,7 @@ def plot_histogram(records: Sequence[dict], path: str | os.PathLike) -> int:
     ax.set_ylabel("pieces")
     note = f"; {skipped} skipped (threshold <= 0)" if skipped else ""
     ax.set_title(f"{len(ratios[AS]) + len(ratios[ES])} pieces plotted{note}", fontsize=10)
-    fig.tight_layout()
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=120)
-    write_bytes_atomic(path, png.getvalue())
+    write_bytes_atomic(path, to_png(fig))
     return skipped
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ases.segment.base import AS, ES
+from ases.tools.figures import figure, to_png
 
 CURVES = ("train/loss", "val/loss", "train/loss_es", "val/loss_es", "train/loss_as", "val/loss_as")
 
@@ -133,25 +133,9 @@ def render_markdown(results: list[dict], reference: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _figure(size: tuple[float, float]):
-    # The Agg canvas directly, not pyplot: no GUI and no global backend switch for the caller.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
-    return buf.getvalue()
-
-
 def plot_nll(results: list[dict]) -> bytes:
     """Grouped bars as PNG bytes: NLL per token on ES, AS and all tokens, one bar per run."""
-    fig = _figure((8, 4))
+    fig = figure(8, 4)
     ax = fig.add_subplot()
     groups, width = ("es", "as", "all"), 0.8 / max(len(results), 1)
     for j, r in enumerate(results):
@@ -161,13 +145,13 @@ def plot_nll(results: list[dict]) -> bytes:
     ax.set_xticks(range(3), ["ES tokens", "AS tokens", "all tokens"])
     ax.set_ylabel("gold CoT NLL per token (nats)")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return _png(fig)
+    return to_png(fig)
 
 
 def plot_curves(results: list[dict]) -> bytes:
     """Train and validation loss curves of every run as PNG bytes: all rows solid, ES
     dashed, AS dotted; one colour per run."""
-    fig = _figure((12, 4))
+    fig = figure(12, 4)
     axes = {stage: fig.add_subplot(1, 2, i + 1) for i, stage in enumerate(("train", "val"))}
     for j, r in enumerate(results):
         for stage, ax in axes.items():
@@ -182,4 +166,4 @@ def plot_curves(results: list[dict]) -> bytes:
         ax.set_ylabel("token cross-entropy")
         if ax.lines:
             ax.legend(fontsize=7)
-    return _png(fig)
+    return to_png(fig)
