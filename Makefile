@@ -22,7 +22,8 @@ help:  ## list the targets and the package layout
 	@echo "  segment/      segmenters, beta tagging and merging, the scorer"
 	@echo "  paths/        rows; seq2seq/uni and dual LightningModules; optimizer"
 	@echo "  training/     datamodule, checkpoints, resume, loggers, scorer fit"
-	@echo "  config.py pipeline.py load.py run.py   typed config, stages, load_run, entry"
+	@echo "  config.py pipeline.py segmenting.py load.py run.py"
+	@echo "                typed config; the stages; pieces, segments and their scorer; load_run; entry"
 	@echo "  tools/        ases-report, ases-show, ases-analysis"
 
 $(VENV)/.installed: pyproject.toml

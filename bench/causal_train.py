@@ -31,7 +31,7 @@ from ases.models.factory import build_adapter, build_model, build_tokenizer
 from ases.models.spec import ModelSpec
 from ases.paths.rows import Row, whole_rows
 from ases.paths.single import SingleModelPath
-from ases.pipeline import cut_pieces
+from ases.segmenting import cut_pieces
 from ases.tasks.mwp import MWPTask
 from ases.training.datamodule import RowsDataModule
 from bench.timing import Comparison, compare

