@@ -105,7 +105,8 @@ class SaveLast(Checkpoint):
         self._validated = False
 
     def _save(self, trainer: L.Trainer) -> None:
-        trainer.save_checkpoint(self.path)  # every rank calls it; rank 0 writes
+        # every rank calls it, rank 0 writes; the full state (optimizer, loops), which resume needs
+        trainer.save_checkpoint(self.path, weights_only=False)
         self._since = time.monotonic()
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
