@@ -85,7 +85,7 @@ def test_loss_curves_read_sparse_rows(tmp_path):
 
 
 def _result(name, cell, path, es, as_, seg="entropy"):
-    return {"name": name, "cell": cell, "cell_path": path, "path": path, "seg": seg,
+    return {"name": name, "cell": cell, "seed": int(name[0]), "cell_path": path, "path": path, "seg": seg,
             "uses_segments": path != "seq2seq", "nll_es": es, "nll_as": as_,
             "nll_all": (es + as_) / 2, "tokens": 20, "tokens_es": 10, "tokens_as": 10,
             "val_loss_best": 0.5}
@@ -109,7 +109,7 @@ def test_runs_of_one_cell_are_averaged_and_cells_compared_with_the_baseline_cell
     sentences = [line for line in md.splitlines() if line.startswith("- ")]
     # one per AS-ES cell, on the means; a baseline ablation is no AS-ES cell
     assert sentences == ["- `mwp-entropy-uni-b1` (uni, mean of 2 runs) has a lower NLL than the "
-                         "seq2seq baseline `mwp-seq2seq`, mean of 2 runs on ES tokens only "
+                         "seq2seq baseline `mwp-seq2seq` (mean of 2 runs) on ES tokens only "
                          "(AS 0.8000 vs 0.5000; ES 0.2000 vs 0.3000)."]
 
 
@@ -120,11 +120,12 @@ def test_command_writes_table_plots_and_json(runs, tmp_path, capsys):
     table = (out / "analysis.md").read_text()
     rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
     assert len(rows) == 4  # header + one per run
+    data = json.loads((out / "analysis.json").read_text())
     for path in ("seq2seq", "uni", "dual"):
-        assert any(r.startswith(f"| {runs[path].name} | {path} |") for r in rows)
+        cell = next(r["cell"] for r in data["runs"] if r["path"] == path)
+        assert any(r.startswith(f"| {runs[path].name} | `{cell}` | 0 |") for r in rows)
     for name in ("nll_by_type.png", "loss_curves.png"):
         assert (out / name).read_bytes()[:8] == PNG
-    data = json.loads((out / "analysis.json").read_text())
     by_path = {r["path"]: r for r in data["runs"]}
     assert data["reference"]["run"] == str(runs["uni"]) and data["reference"]["n_examples"] == 16
     # Every path scores the same gold tokens, tagged the same way.
@@ -142,7 +143,7 @@ def test_command_writes_table_plots_and_json(runs, tmp_path, capsys):
                         if line.startswith(f"- `{r['cell']}` ({path})"))
         lower = (r["nll_as"] < base["nll_as"], r["nll_es"] < base["nll_es"])
         expected = {(True, True): "on both", (True, False): "on AS tokens only",
-                    (False, True): "on ES tokens only", (False, False): "on neither"}[lower]
+                    (False, True): "on ES tokens only", (False, False): "has no lower NLL"}[lower]
         assert expected in sentence
 
 

@@ -84,15 +84,22 @@ def comparison(r: dict, base: dict) -> str:
         mine, theirs = r[f"nll_{t.lower()}"], base[f"nll_{t.lower()}"]
         return mine is not None and theirs is not None and mine < theirs
 
-    where = ("on both AS and ES tokens" if lower(AS) and lower(ES) else "on AS tokens only"
-             if lower(AS) else "on ES tokens only" if lower(ES) else "on neither AS nor ES tokens")
+    if lower(AS) or lower(ES):
+        verb = "has a lower NLL than"
+        where = ("on both AS and ES tokens" if lower(AS) and lower(ES)
+                 else "on AS tokens only" if lower(AS) else "on ES tokens only")
+    else:
+        verb, where = "has no lower NLL than", "on AS or on ES tokens"
     nums = "; ".join(f"{t} {_fmt(r[f'nll_{t.lower()}'])} vs {_fmt(base[f'nll_{t.lower()}'])}"
                      for t in (AS, ES))
-    def seeds(c: dict) -> str:
-        return "" if c["n"] == 1 else f", mean of {c['n']} runs"
 
-    return (f"`{r['name']}` ({r['path']}{seeds(r)}) has a lower NLL than the seq2seq baseline "
-            f"`{base['name']}`{seeds(base)} {where} ({nums}).")
+    def runs(c: dict) -> str:
+        return "" if c["n"] == 1 else f"mean of {c['n']} runs"
+
+    base_runs = f" ({runs(base)})" if runs(base) else ""
+    mine = ", ".join(x for x in (r["path"], runs(r)) if x)
+    return (f"`{r['name']}` ({mine}) {verb} the seq2seq baseline `{base['name']}`{base_runs} "
+            f"{where} ({nums}).")
 
 
 def _mean_std(row: dict, key: str) -> str:
@@ -113,10 +120,10 @@ def render_markdown(results: list[dict], reference: dict) -> str:
              "NLL is nats per gold CoT token, teacher-forced; AS-ES paths see the gold earlier "
              "segments. Best val losses are on each path's own rows, so they do not compare "
              "across paths.", "",
-             "| run | path | seg | NLL ES | NLL AS | NLL all | tokens (ES/AS) | best val loss |",
+             "| run | cell | seed | NLL ES | NLL AS | NLL all | tokens (ES/AS) | best val loss |",
              "|---|---|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r['name']} | {r['path']} | {r['seg']} | {_fmt(r['nll_es'])} | "
+        lines.append(f"| {r['name']} | `{r['cell']}` | {r['seed']} | {_fmt(r['nll_es'])} | "
                      f"{_fmt(r['nll_as'])} | {_fmt(r['nll_all'])} | {r['tokens']} "
                      f"({r['tokens_es']}/{r['tokens_as']}) | {_fmt(r['val_loss_best'])} |")
     cells = by_cell(results)
