@@ -123,6 +123,29 @@ def test_token_counter_counts_every_trained_batch_and_resumes_its_count(tmp_path
     assert resumed.seconds >= counter.seconds  # the killed stretch's seconds, and this one's
 
 
+def test_a_run_resumed_after_its_last_step_keeps_its_token_counts(tmp_path):
+    """Killed while testing: the resumed fit has no step left to train, and its counts are
+    the checkpoint's, not zero."""
+    from ases.training.counting import TokenCounter
+
+    module, dm = _setup(tmp_path)
+
+    def trainer(counter: TokenCounter) -> L.Trainer:
+        return L.Trainer(max_steps=3, accelerator="cpu", logger=False, enable_progress_bar=False,
+                         enable_checkpointing=False, default_root_dir=str(tmp_path),
+                         callbacks=[counter], limit_val_batches=0)
+
+    counter, resumed = TokenCounter(), TokenCounter()
+    first = trainer(counter)
+    first.fit(module, datamodule=dm)
+    counted = counter.totals(first)
+    first.save_checkpoint(tmp_path / "last.ckpt", weights_only=False)
+    again = trainer(resumed)
+    again.fit(module, datamodule=dm, ckpt_path=tmp_path / "last.ckpt", weights_only=False)
+    assert again.global_step == 3 and counted["train/tokens_target"] > 0
+    assert resumed.totals(again) == counted
+
+
 def test_testing_an_earlier_checkpoint_keeps_the_runs_token_counts(tmp_path):
     """trainer.test(ckpt_path=best) restores callback states: the counts stay the whole run's."""
     from lightning.pytorch.callbacks import ModelCheckpoint

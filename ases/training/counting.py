@@ -38,7 +38,7 @@ class TokenCounter(L.Callback):
     def setup(self, trainer: L.Trainer, module: L.LightningModule, stage: str) -> None:
         self._trainer = trainer
 
-    def on_train_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+    def _take_restored(self, trainer: L.Trainer) -> None:
         if self._restored is not None:
             # a checkpoint holds the counts of all ranks together: rank 0 carries them on
             first = trainer.global_rank == 0
@@ -46,11 +46,19 @@ class TokenCounter(L.Callback):
             self.input = int(self._restored["input"]) if first else 0
             self.seconds = float(self._restored.get("seconds", 0.0))
             self._restored = None
+
+    def on_train_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        self._take_restored(trainer)
         self._started = time.perf_counter()
 
     def on_train_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
         self.seconds = self._elapsed()
         self._started = None
+
+    def on_fit_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        # a run resumed from a checkpoint that had already reached max_steps trains
+        # nothing (no on_train_start): its counts are still the checkpoint's
+        self._take_restored(trainer)
 
     def _elapsed(self) -> float:
         """Training seconds so far: the earlier stretches' and this one's."""
