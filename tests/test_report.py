@@ -168,9 +168,26 @@ def test_best_cell_and_delta_vs_baseline(tmp_path):
     assert rows["pet-entropy-uni-b1.4-g0.5"]["delta"] == pytest.approx(-0.05)  # by rougeL, not acc
     assert "- mwp: `mwp-entropy-uni-b1.4`" in md and "- pet: `pet-seq2seq-g0.5`" in md
     assert "| +0.1000 |" in md and "| -0.1000 |" in md
-    assert "| 0.5000 | `mwp-entropy-uni-b1.4` | 0.6000 | +0.1000 | AS-ES beats the baseline |" in md
+    assert ("| 0.5000 | `mwp-entropy-uni-b1.4` | 0.6000 | +0.1000 | "
+            "AS-ES mean is higher (no paired interval) |") in md  # no predictions to pair
     assert ("| 0.4000 | `pet-entropy-uni-b1.4-g0.5` | 0.3500 | -0.0500 | "
             "AS-ES does not beat the baseline |") in md
+
+
+def test_the_best_cells_verdict_follows_its_paired_interval(tmp_path):
+    """A higher mean on a few problems is no win: the verdict reads the paired interval."""
+    make_run(tmp_path, "base", path="seq2seq", correct=[1, 0, 1, 0], metrics={"test/acc": 0.5})
+    make_run(tmp_path, "uni", correct=[1, 1, 1, 0], metrics={"test/acc": 0.75})
+    md, rows = report(tmp_path)
+    pr = rows["mwp-entropy-uni-b1.4"]["paired"]
+    assert pr["low"] <= 0 < pr["high"]  # one problem of four: the interval reaches zero
+    assert "| 0.5000 | `mwp-entropy-uni-b1.4` | 0.7500 | +0.2500 | no clear difference |" in md
+    many = tmp_path / "many"
+    many.mkdir()
+    make_run(many, "base", path="seq2seq", correct=[0] * 40, metrics={"test/acc": 0.0})
+    make_run(many, "uni", correct=[1] * 30 + [0] * 10, metrics={"test/acc": 0.75})
+    md, _ = report(many)
+    assert "| +0.7500 | AS-ES beats the baseline |" in md
 
 
 def test_a_baseline_ablation_is_compared_but_never_the_best_as_es_cell(tmp_path):

@@ -329,7 +329,7 @@ def render_markdown(rows: Sequence[dict], runs: Sequence[dict], plots: Sequence[
         r = base or top
         delta = top["mean"] - base["mean"] if base and top else None
         verdict = ("no completed baseline" if base is None else "no completed AS-ES cell" if top is None
-                   else "AS-ES beats the baseline" if delta > 0 else "AS-ES does not beat the baseline")
+                   else _verdict(delta, top["paired"]))
         cols = [r["task"], r["data"], r["model"], _txt(r["gamma"], "g"), _txt(base and base["mean"]),
                 f"`{top['name']}`" if top else "—", _txt(top and top["mean"]),
                 _txt(delta, "+.4f"), verdict]
@@ -355,6 +355,16 @@ def render_markdown(rows: Sequence[dict], runs: Sequence[dict], plots: Sequence[
     lines += ["", "## Plots", ""]
     lines += [f"![{p}]({p})\n" for p in plots] or ["None (no completed cell)."]
     return "\n".join(lines) + "\n"
+
+
+def _verdict(delta: float, paired: dict | None) -> str:
+    """The best AS-ES cell against the baseline: by its paired interval where it has one,
+    so that a higher mean over a few problems is not called a win."""
+    if paired:
+        return ("AS-ES beats the baseline" if paired["low"] > 0 else
+                "AS-ES is worse than the baseline" if paired["high"] < 0 else "no clear difference")
+    return ("AS-ES mean is higher (no paired interval)" if delta > 0
+            else "AS-ES does not beat the baseline")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
