@@ -113,6 +113,31 @@ def test_runs_of_one_cell_are_averaged_and_cells_compared_with_the_baseline_cell
                          "(AS 0.8000 vs 0.5000; ES 0.2000 vs 0.3000)."]
 
 
+def test_plots_draw_one_bar_and_one_colour_per_cell(monkeypatch):
+    """Seeds of a cell are one bar (mean, std as error bar) and one curve colour, so a
+    grid of many runs stays readable."""
+    import ases.tools.analysis.report as report
+
+    figs = []
+    monkeypatch.setattr(report, "to_png", lambda fig: figs.append(fig) or b"")
+    curves = {"train/loss": {"step": [1, 2], "value": [2.0, 1.0]}}
+    results = [{**_result(f"{i}_{c}", c, path, 0.1 * i, 0.2 * i, seg="–" if path == "seq2seq"
+                          else "entropy"), "curves": curves}
+               for c, path in [("mwp-seq2seq", "seq2seq"), ("mwp-entropy-uni-b1", "uni")]
+               for i in (1, 2, 3)]
+    report.plot_nll(results)
+    report.plot_curves(results)
+    bars, curves_fig = figs
+    ax = bars.axes[0]
+    assert len(ax.patches) == 2 * 3  # two cells x (ES, AS, all)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "mwp-seq2seq (seq2seq, 3 runs)", "mwp-entropy-uni-b1 (uni, 3 runs)"]
+    lines = curves_fig.axes[0].lines
+    assert len(lines) == 6 and len({str(line.get_color()) for line in lines}) == 2
+    assert [t.get_text() for t in curves_fig.axes[1].get_legend().get_texts()] == [
+        "mwp-seq2seq all", "mwp-entropy-uni-b1 all"]
+
+
 @pytest.mark.slow
 def test_command_writes_table_plots_and_json(runs, tmp_path, capsys):
     out = tmp_path / "out"

@@ -140,15 +140,29 @@ def render_markdown(results: list[dict], reference: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _colour(i: int, n: int):
+    """The i-th of n distinct colours: matplotlib's ten, or tab20's twenty past ten."""
+    if n <= 10:
+        return f"C{i}"
+    from matplotlib import colormaps
+
+    return colormaps["tab20"](i % 20)
+
+
 def plot_nll(results: list[dict]) -> bytes:
-    """Grouped bars as PNG bytes: NLL per token on ES, AS and all tokens, one bar per run."""
+    """Grouped bars as PNG bytes: NLL per token on ES, AS and all tokens, one bar per cell
+    (the mean over its runs, with the sample std as an error bar where it has several)."""
+    cells = by_cell(results)
     fig = figure(8, 4)
     ax = fig.add_subplot()
-    groups, width = ("es", "as", "all"), 0.8 / max(len(results), 1)
-    for j, r in enumerate(results):
-        values = [math.nan if r[f"nll_{g}"] is None else r[f"nll_{g}"] for g in groups]
-        ax.bar(np.arange(3) + (j - (len(results) - 1) / 2) * width, values, width,
-               label=f"{r['name']} ({r['path']})")
+    groups, width = ("es", "as", "all"), 0.8 / max(len(cells), 1)
+    for j, c in enumerate(cells):
+        values = [math.nan if c[f"nll_{g}"] is None else c[f"nll_{g}"] for g in groups]
+        errs = [c[f"nll_{g}_std"] or 0.0 for g in groups]
+        runs = f", {c['n']} runs" if c["n"] > 1 else ""
+        ax.bar(np.arange(3) + (j - (len(cells) - 1) / 2) * width, values, width,
+               yerr=errs if c["n"] > 1 else None, capsize=2, color=_colour(j, len(cells)),
+               label=f"{c['name']} ({c['path']}{runs})")
     ax.set_xticks(range(3), ["ES tokens", "AS tokens", "all tokens"])
     ax.set_ylabel("gold CoT NLL per token (nats)")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
@@ -157,20 +171,29 @@ def plot_nll(results: list[dict]) -> bytes:
 
 def plot_curves(results: list[dict]) -> bytes:
     """Train and validation loss curves of every run as PNG bytes: all rows solid, ES
-    dashed, AS dotted; one colour per run."""
+    dashed, AS dotted; one colour per cell, its seeds' runs alike."""
     fig = figure(12, 4)
     axes = {stage: fig.add_subplot(1, 2, i + 1) for i, stage in enumerate(("train", "val"))}
-    for j, r in enumerate(results):
+    cells = list(dict.fromkeys(r["cell"] for r in results))
+    for r in results:
+        j = cells.index(r["cell"])
+        first = next(x for x in results if x["cell"] == r["cell"]) is r  # one legend entry a cell
         for stage, ax in axes.items():
             for suffix, style in (("", "-"), ("_es", "--"), ("_as", ":")):
                 curve = r["curves"].get(f"{stage}/loss{suffix}")
                 if curve:
-                    ax.plot(curve["step"], curve["value"], style, marker=".", color=f"C{j}",
-                            label=f"{r['name']} {suffix[1:].upper() or 'all'}")
+                    ax.plot(curve["step"], curve["value"], style, marker=".", markersize=3,
+                            linewidth=1, color=_colour(j, len(cells)),
+                            label=f"{r['cell']} {suffix[1:].upper() or 'all'}" if first else None)
     for stage, ax in axes.items():
         ax.set_title(f"{stage} loss (solid: all rows, dashed: ES, dotted: AS)", fontsize=9)
         ax.set_xlabel("step")
         ax.set_ylabel("token cross-entropy")
-        if ax.lines:
-            ax.legend(fontsize=7)
+    entries: dict[str, object] = {}  # one legend for both plots, beside them
+    for ax in axes.values():
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    if entries:
+        axes["val"].legend(list(entries.values()), list(entries), fontsize=7, loc="upper left",
+                           bbox_to_anchor=(1.01, 1.0))
     return to_png(fig)
