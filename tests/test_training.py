@@ -215,11 +215,16 @@ def test_last_checkpoint_is_saved_at_every_validation_and_on_time_between():
 
     from ases.training.checkpointing import SaveLast
 
-    saved = []
+    saved, full = [], []
+
+    def save_checkpoint(path, weights_only=None):
+        saved.append(path)
+        full.append(weights_only is False)  # resume needs the optimizer and loops too
+
     progress = SimpleNamespace(is_last_batch=False)
     trainer = SimpleNamespace(
         sanity_checking=False, state=SimpleNamespace(fn=TrainerFn.FITTING), world_size=1,
-        accumulate_grad_batches=2, save_checkpoint=saved.append,
+        accumulate_grad_batches=2, save_checkpoint=save_checkpoint,
         fit_loop=SimpleNamespace(epoch_loop=SimpleNamespace(batch_progress=progress)))
     cb = SaveLast("ck/last.ckpt", every_min=None)
     cb.on_train_epoch_start(trainer, None)
@@ -242,4 +247,4 @@ def test_last_checkpoint_is_saved_at_every_validation_and_on_time_between():
     assert len(saved) == 2
     progress.is_last_batch = False
     timed.on_train_batch_end(trainer, None, None, None, 1)
-    assert len(saved) == 3
+    assert len(saved) == 3 and all(full)
