@@ -360,9 +360,10 @@ def render_markdown(rows: Sequence[dict], runs: Sequence[dict], plots: Sequence[
 def _verdict(delta: float, paired: dict | None) -> str:
     """The best AS-ES cell against the baseline: by its paired interval where it has one,
     so that a higher mean over a few problems is not called a win."""
-    if paired:
-        return ("AS-ES beats the baseline" if paired["low"] > 0 else
-                "AS-ES is worse than the baseline" if paired["high"] < 0 else "no clear difference")
+    if paired:  # the interval's reading is paired_difference's own
+        return {"better than the baseline": "AS-ES beats the baseline",
+                "worse than the baseline": "AS-ES is worse than the baseline"}.get(
+                    paired["verdict"], paired["verdict"])
     return ("AS-ES mean is higher (no paired interval)" if delta > 0
             else "AS-ES does not beat the baseline")
 
